@@ -1,0 +1,51 @@
+#pragma once
+// Plain data exchanged between the gateway and the provider pools (no CAF types here, so the
+// gateway compiles without CAF headers).
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+
+namespace sg {
+
+struct pool_settings {
+  int workers = 8;                  // the provider's concurrency limit
+  int queue_limit = 256;            // requests waiting for a worker before 503
+  std::chrono::milliseconds call_timeout{30000};
+  int max_restarts = 5;             // restart intensity: at most this many ...
+  std::chrono::seconds restart_window{10};  // ... in this window, then backoff
+  std::chrono::milliseconds backoff_initial{1000};
+  std::chrono::milliseconds backoff_max{30000};
+};
+
+struct pool_status {
+  std::string slug;
+  bool ready = false;
+  std::string state;  // "running", "backoff"
+  int workers_alive = 0;
+  int workers_target = 0;
+  int busy = 0;
+  int queued = 0;
+  std::uint64_t restarts = 0;
+  std::vector<std::uint64_t> worker_ids;  // actor ids, to observe restarts in tests
+};
+
+// Either a value or a provider_error-like failure.
+struct pool_call_result {
+  bool ok = false;
+  provider_error::kind error_kind = provider_error::kind::unavailable;
+  std::string message;
+  std::string url;              // authorize
+  external_identity identity;   // exchange
+  bool worker_crashed = false;  // the worker failed unexpectedly while handling this call
+  bool pool_failure = false;    // the pool could not run the call (busy, restarting, timeout)
+};
+
+// Thrown to the gateway when the pool itself cannot serve (busy, restarting, crashed worker).
+struct pool_unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace sg

@@ -1,0 +1,25 @@
+# Every library comes from Debian's packages. CAF 0.17 and hiredis 0.14 ship no usable
+# CMake targets, so imported targets are made here by hand (see ../shared/TOOLCHAIN.md).
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# The Debian build of cpp-httplib is a compiled library; its pkg-config file carries the
+# CPPHTTPLIB_*_SUPPORT defines that must reach every translation unit (class layouts depend on them).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+
+find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
+find_library(HIREDIS_LIBRARY hiredis REQUIRED)
+add_library(hiredis::hiredis UNKNOWN IMPORTED)
+set_target_properties(hiredis::hiredis PROPERTIES
+  IMPORTED_LOCATION "${HIREDIS_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${HIREDIS_INCLUDE_DIR}")
+
+find_path(CAF_INCLUDE_DIR caf/actor_system.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+add_library(caf::core UNKNOWN IMPORTED)
+set_target_properties(caf::core PROPERTIES
+  IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES Threads::Threads)

@@ -1,0 +1,164 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <sstream>
+
+#include "core/url.hpp"
+
+namespace sg {
+namespace {
+
+std::string strip_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// An IdP or public URL must parse, and IdP URLs must be https unless explicitly allowed.
+std::string checked_url(const std::string& variable, const std::string& value, bool idp,
+                        bool allow_insecure) {
+  auto parts = parse_http_url(value);
+  if (!parts)
+    throw config_error(variable, "'" + value + "' is not an http(s) URL like https://host[:port][/path]");
+  if (idp && parts->scheme != "https" && !allow_insecure)
+    throw config_error(variable, "'" + value +
+                                     "' is not https; use https, or set SOCIAL_AUTH_ALLOW_INSECURE_HTTP=True "
+                                     "for development only");
+  return strip_trailing_slashes(value);
+}
+
+void parse_listen(const std::string& value, service_config& config) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos)
+    throw config_error("SOCIALGATE_LISTEN", "expected host:port such as 0.0.0.0:8080, got '" + value + "'");
+  config.listen_host = value.substr(0, colon);
+  if (config.listen_host.size() > 2 && config.listen_host.front() == '[')
+    config.listen_host = config.listen_host.substr(1, config.listen_host.size() - 2);
+  int port = -1;
+  auto text = value.substr(colon + 1);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc{} || end != text.data() + text.size() || port < 0 || port > 65535 ||
+      config.listen_host.empty())
+    throw config_error("SOCIALGATE_LISTEN", "expected host:port with a port from 0 to 65535, got '" + value + "'");
+  config.listen_port = port;
+}
+
+std::optional<github_config> load_github(const env_reader& env, const service_config& config) {
+  auto id = env.value("SOCIAL_AUTH_GITHUB_CLIENT_ID");
+  auto secret = env.secret("SOCIAL_AUTH_GITHUB_CLIENT_SECRET");
+  if (!id && !secret) return std::nullopt;
+  if (!id)
+    throw config_error("SOCIAL_AUTH_GITHUB_CLIENT_ID",
+                       "missing while SOCIAL_AUTH_GITHUB_CLIENT_SECRET is set; set both to enable GitHub");
+  if (!secret)
+    throw config_error("SOCIAL_AUTH_GITHUB_CLIENT_SECRET",
+                       "missing while SOCIAL_AUTH_GITHUB_CLIENT_ID is set; set it (or ..._FILE)");
+  github_config gh;
+  gh.client_id = *id;
+  gh.client_secret = *secret;
+  auto web = env.value("SOCIAL_AUTH_GITHUB_URL");
+  gh.web_url = checked_url("SOCIAL_AUTH_GITHUB_URL", web.value_or("https://github.com"), true,
+                           config.allow_insecure_http);
+  if (auto api = env.value("SOCIAL_AUTH_GITHUB_API_URL"))
+    gh.api_url = checked_url("SOCIAL_AUTH_GITHUB_API_URL", *api, true, config.allow_insecure_http);
+  else
+    gh.api_url = web ? gh.web_url + "/api/v3" : "https://api.github.com";
+  // The redirect_uri must match the registered one to the byte: validate it, never rewrite it.
+  gh.callback_url = env.value_or("GITHUB_CALLBACK_URL", config.base_url + "/api/auth/github/login/callback/");
+  if (!parse_http_url(gh.callback_url))
+    throw config_error("GITHUB_CALLBACK_URL", "'" + gh.callback_url + "' is not an http(s) URL");
+  return gh;
+}
+
+}  // namespace
+
+service_config load_config(const env_reader& env) {
+  service_config config;
+  config.social_enabled = env.flag("USE_ALLAUTH_SOCIAL_ACCOUNTS", false);
+  config.host = env.value_or("CVAT_HOST", "localhost");
+  config.allow_insecure_http = env.flag("SOCIAL_AUTH_ALLOW_INSECURE_HTTP", false);
+  config.base_url = checked_url("CVAT_BASE_URL",
+                                env.value_or("CVAT_BASE_URL", "http://" + config.host + ":8080"), false, true);
+  config.secure_cookies = config.base_url.rfind("https://", 0) == 0;
+
+  if (auto listen = env.value("SOCIALGATE_LISTEN")) parse_listen(*listen, config);
+  config.redis_url = env.secret("REDIS_URL").value_or(config.redis_url);
+  config.redis_prefix = env.value_or("SOCIAL_AUTH_REDIS_PREFIX", config.redis_prefix);
+  config.redis_pool_size = static_cast<int>(env.number("SOCIALGATE_REDIS_POOL_SIZE", 16, 1, 1024));
+  config.ca_file = env.value_or("SOCIAL_AUTH_CA_FILE", "");
+
+  config.flow = env.value_or("SOCIAL_AUTH_FLOW", "direct");
+  if (config.flow != "direct" && config.flow != "cvat-ui")
+    throw config_error("SOCIAL_AUTH_FLOW", "expected 'direct' or 'cvat-ui', got '" + config.flow + "'");
+  if (config.flow == "cvat-ui")
+    throw config_error("SOCIAL_AUTH_FLOW", "'cvat-ui' is not available in this version yet; use 'direct'");
+  config.email_verification = env.value_or("ACCOUNT_EMAIL_VERIFICATION", "none");
+  if (config.email_verification != "none" && config.email_verification != "optional" &&
+      config.email_verification != "mandatory")
+    throw config_error("ACCOUNT_EMAIL_VERIFICATION",
+                       "expected none, optional or mandatory, got '" + config.email_verification + "'");
+
+  config.session_age = env.number("SESSION_COOKIE_AGE", config.session_age, 60, 31536000L * 10);
+  config.session_absolute_age =
+      env.number("SOCIAL_AUTH_SESSION_ABSOLUTE_AGE", std::max(config.session_absolute_age, config.session_age),
+                 60, 31536000L * 10);
+  if (config.session_absolute_age < config.session_age)
+    throw config_error("SOCIAL_AUTH_SESSION_ABSOLUTE_AGE", "must not be shorter than SESSION_COOKIE_AGE");
+  config.session_cookie_name = env.value_or("SESSION_COOKIE_NAME", config.session_cookie_name);
+  config.csrf_cookie_name = env.value_or("CSRF_COOKIE_NAME", config.csrf_cookie_name);
+  for (auto* name : {&config.session_cookie_name, &config.csrf_cookie_name})
+    for (unsigned char c : *name)
+      if (!(std::isalnum(c) || c == '_' || c == '-'))
+        throw config_error(name == &config.session_cookie_name ? "SESSION_COOKIE_NAME" : "CSRF_COOKIE_NAME",
+                           "use only letters, digits, '_' and '-'");
+
+  config.http_threads = static_cast<int>(env.number("SOCIALGATE_HTTP_THREADS", config.http_threads, 2, 4096));
+  config.provider_workers =
+      static_cast<int>(env.number("SOCIALGATE_PROVIDER_WORKERS", config.provider_workers, 1, 1024));
+  config.provider_queue_limit =
+      static_cast<int>(env.number("SOCIALGATE_PROVIDER_QUEUE_LIMIT", config.provider_queue_limit, 1, 100000));
+  config.idp_timeout_seconds =
+      static_cast<int>(env.number("SOCIALGATE_IDP_TIMEOUT_SECONDS", config.idp_timeout_seconds, 1, 120));
+
+  if (config.social_enabled) {
+    config.github = load_github(env, config);
+    if (env.value("SOCIAL_AUTH_GOOGLE_CLIENT_ID")) config.unsupported_providers.push_back("google");
+    if (env.value("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID")) config.unsupported_providers.push_back("amazon-cognito");
+    if (env.value("AUTH_CONFIG_PATH")) config.unsupported_providers.push_back("oidc (AUTH_CONFIG_PATH)");
+  }
+  return config;
+}
+
+std::string describe_config(const service_config& config) {
+  std::ostringstream out;
+  out << "socialgate configuration\n";
+  out << "  social sign-in (USE_ALLAUTH_SOCIAL_ACCOUNTS): " << (config.social_enabled ? "on" : "off") << "\n";
+  out << "  public base URL: " << config.base_url << (config.secure_cookies ? " (Secure cookies)" : "") << "\n";
+  out << "  listen: " << config.listen_host << ":" << config.listen_port << "\n";
+  // Only what follows the credentials: REDIS_URL may carry a password.
+  auto at = config.redis_url.rfind('@');
+  auto scheme_end = config.redis_url.find("://");
+  auto shown = at != std::string::npos ? config.redis_url.substr(at + 1)
+               : scheme_end != std::string::npos ? config.redis_url.substr(scheme_end + 3)
+                                                 : std::string("(unparsable)");
+  out << "  redis: " << shown << ", key prefix '" << config.redis_prefix << "'\n";
+  out << "  flow: " << config.flow << ", email verification: " << config.email_verification << "\n";
+  out << "  session idle lifetime: " << config.session_age << " s, absolute cap: "
+      << config.session_absolute_age << " s\n";
+  if (config.allow_insecure_http)
+    out << "  WARNING: SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on; http:// IdP URLs are accepted (development only)\n";
+  out << "providers:\n";
+  if (config.github) {
+    out << "  github: enabled (client id " << config.github->client_id << ")\n";
+    out << "    register this callback URL at GitHub: " << config.github->callback_url << "\n";
+    out << "    web: " << config.github->web_url << "  api: " << config.github->api_url << "\n";
+  } else {
+    out << "  github: disabled (set SOCIAL_AUTH_GITHUB_CLIENT_ID and SOCIAL_AUTH_GITHUB_CLIENT_SECRET)\n";
+  }
+  for (const auto& name : config.unsupported_providers)
+    out << "  " << name << ": configured, but not available in this version yet (ignored)\n";
+  return out.str();
+}
+
+}  // namespace sg

@@ -1,0 +1,57 @@
+#pragma once
+// The service's configuration, read once from the environment (SPEC section 2).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/env_config.hpp"
+
+namespace sg {
+
+struct github_config {
+  std::string client_id;
+  std::string client_secret;
+  std::string web_url;       // SOCIAL_AUTH_GITHUB_URL
+  std::string api_url;       // SOCIAL_AUTH_GITHUB_API_URL
+  std::string callback_url;  // exact redirect_uri
+};
+
+struct service_config {
+  bool social_enabled = false;
+  std::string host = "localhost";
+  std::string base_url;  // without trailing slash
+  bool secure_cookies = false;
+  std::optional<github_config> github;
+  std::vector<std::string> unsupported_providers;  // configured but not built into this version
+
+  std::string listen_host = "0.0.0.0";
+  int listen_port = 8080;
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::string redis_prefix = "sg:";
+  int redis_pool_size = 16;
+  std::string ca_file;
+  bool allow_insecure_http = false;
+  std::string flow = "direct";
+  std::string email_verification = "none";
+
+  long session_age = 1209600;
+  long session_absolute_age = 2592000;
+  std::string session_cookie_name = "sessionid";
+  std::string csrf_cookie_name = "csrftoken";
+  std::string binding_cookie_name = "sg_binding";
+
+  int http_threads = 64;
+  int provider_workers = 8;
+  int provider_queue_limit = 256;
+  int idp_timeout_seconds = 10;
+  long flow_ttl_seconds = 600;
+};
+
+// Throws config_error naming the variable and the fix.
+service_config load_config(const env_reader& env);
+
+// Human-readable summary for `socialgate check-config`: what is enabled and the callback
+// URLs to register at each IdP. Never prints a secret.
+std::string describe_config(const service_config& config);
+
+}  // namespace sg

@@ -1,0 +1,17 @@
+#pragma once
+// What an identity provider tells us about the person who signed in, in provider-neutral form.
+#include <string>
+
+namespace sg {
+
+struct external_identity {
+  std::string provider;  // slug: "github", ...
+  std::string subject;   // the IdP's stable key (GitHub's numeric id, OIDC `sub`); never the email
+  std::string preferred_username;
+  std::string email;     // empty when the IdP gave none we may use
+  bool email_verified = false;
+  std::string first_name;
+  std::string last_name;
+};
+
+}  // namespace sg

@@ -1,0 +1,116 @@
+#include "gateway/gateway.hpp"
+
+#include <chrono>
+
+#include "core/log.hpp"
+#include "gateway/cookies.hpp"
+#include "gateway/responses.hpp"
+
+namespace sg {
+
+gateway::gateway(gateway_dependencies deps)
+    : deps_(std::move(deps)), next_policy_({parse_http_url(deps_.config.base_url)->origin()}) {}
+
+std::shared_ptr<provider> gateway::find_provider(const std::string& slug) const {
+  for (const auto& p : deps_.providers)
+    if (p->slug() == slug) return p;
+  return nullptr;
+}
+
+std::string gateway::cookie(const httplib::Request& req, const std::string& name) const {
+  auto cookies = parse_cookie_header(req.get_header_value("Cookie"));
+  if (!cookies) return "";
+  auto it = cookies->find(name);
+  return it == cookies->end() ? "" : it->second;
+}
+
+template <class Handler>
+httplib::Server::Handler gateway::guarded(Handler handler) {
+  return [this, handler](const httplib::Request& req, httplib::Response& res) {
+    try {
+      if (req.has_header("Cookie") && !parse_cookie_header(req.get_header_value("Cookie"))) {
+        log_event(log_level::warning, "bad_request", {{"path", req.path}, {"reason", "oversized Cookie header"}});
+        return send_error(req, res, 400, "The Cookie header is too large.");
+      }
+      handler(req, res);
+    } catch (const redis_unavailable& e) {
+      log_event(log_level::error, "redis_unavailable", {{"path", req.path}, {"reason", e.what()}});
+      send_error(req, res, 503, "The session store (Redis) is unavailable. Try again in a moment.");
+    } catch (const pool_unavailable& e) {
+      ++logins_failed_;
+      log_event(log_level::warning, "provider_unavailable", {{"path", req.path}, {"reason", e.what()}});
+      send_error(req, res, 503, std::string("Sign-in with this provider is unavailable right now: ") + e.what());
+    } catch (const provider_error& e) {
+      ++logins_failed_;
+      int status = e.what_kind == provider_error::kind::rejected       ? 400
+                   : e.what_kind == provider_error::kind::bad_response ? 502
+                                                                       : 503;
+      log_event(log_level::warning, "provider_error", {{"path", req.path}, {"status", status}, {"reason", e.what()}});
+      send_error(req, res, status, std::string("Sign-in failed: ") + e.what());
+    } catch (const account_conflict& e) {
+      ++logins_failed_;
+      log_event(log_level::warning, "account_conflict", {{"path", req.path}});
+      send_error(req, res, 409, e.what());
+    } catch (const std::exception& e) {
+      log_event(log_level::error, "internal_error", {{"path", req.path}, {"reason", e.what()}});
+      send_error(req, res, 500, "Internal error.");
+    }
+  };
+}
+
+void gateway::install(httplib::Server& server) {
+  // Paths match with and without the trailing slash; /api/auth/social/<slug>/... is an alias.
+  const std::string slug = R"((?:social/)?([a-z0-9-]+|oidc/[A-Za-z0-9_.-]+))";
+  server.Get("/api/auth/" + slug + "/login/?", guarded([this](const auto& req, auto& res) {
+               login_start(req, res, req.matches[1]);
+             }));
+  server.Get("/api/auth/" + slug + "/login/callback/?", guarded([this](const auto& req, auto& res) {
+               login_callback(req, res, req.matches[1]);
+             }));
+  server.Get("/api/auth/social/methods/?", guarded([this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/users/self/?", guarded([this](const auto& req, auto& res) { users_self(req, res); }));
+  server.Post("/api/auth/logout/?", guarded([this](const auto& req, auto& res) { logout(req, res); }));
+  server.Get("/api/auth/verify/?", guarded([this](const auto& req, auto& res) { verify(req, res); }));
+  server.Get("/healthz", guarded([this](const auto& req, auto& res) { healthz(req, res); }));
+  server.Get("/readyz", guarded([this](const auto& req, auto& res) { readyz(req, res); }));
+  server.Get("/metrics", guarded([this](const auto& req, auto& res) { metrics(req, res); }));
+  server.Get("/", guarded([this](const auto& req, auto& res) { login_page(req, res); }));
+  server.Get("/auth/login/?", guarded([this](const auto& req, auto& res) { login_page(req, res); }));
+
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler already explained the error
+    if (res.status == 404) send_error(req, res, 404, "Not found.");
+    else if (res.status == 413) send_error(req, res, 413, "Request body too large.");
+    else if (res.status == 400) send_error(req, res, 400, "Malformed request.");
+  });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+    log_event(log_level::error, "internal_error", {{"path", req.path}});
+    send_error(req, res, 500, "Internal error.");
+  });
+  // One line per request; the query string is left out because it carries codes and state.
+  server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    log_event(log_level::info, "request",
+              {{"method", req.method}, {"path", req.path}, {"status", res.status}, {"remote", req.remote_addr}});
+  });
+}
+
+void gateway::set_session_cookies(httplib::Response& res, const minted_session& session) const {
+  cookie_attributes session_cookie;
+  session_cookie.max_age = deps_.config.session_age;
+  session_cookie.secure = deps_.config.secure_cookies;
+  res.set_header("Set-Cookie", make_set_cookie(deps_.config.session_cookie_name, session.secret, session_cookie));
+  cookie_attributes csrf_cookie = session_cookie;
+  csrf_cookie.http_only = false;  // read by the page's scripts to send X-CSRFTOKEN
+  res.set_header("Set-Cookie", make_set_cookie(deps_.config.csrf_cookie_name, session.csrf_token, csrf_cookie));
+}
+
+void gateway::clear_session_cookies(httplib::Response& res) const {
+  cookie_attributes gone;
+  gone.max_age = 0;
+  gone.secure = deps_.config.secure_cookies;
+  res.set_header("Set-Cookie", make_set_cookie(deps_.config.session_cookie_name, "", gone));
+  gone.http_only = false;
+  res.set_header("Set-Cookie", make_set_cookie(deps_.config.csrf_cookie_name, "", gone));
+}
+
+}  // namespace sg

@@ -1,0 +1,75 @@
+#pragma once
+// The HTTP API of SPEC section 3 on a cpp-httplib server. Route handlers run on the server's
+// thread pool; IdP work goes to the provider pools, state to Redis.
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/runtime.hpp"
+#include "core/config.hpp"
+#include "gateway/next_url.hpp"
+#include "session-store/flow_store.hpp"
+#include "session-store/session_store.hpp"
+#include "session-store/user_store.hpp"
+
+namespace sg {
+
+struct gateway_dependencies {
+  const service_config& config;
+  redis_pool& redis;
+  flow_store& flows;
+  session_store& sessions;
+  user_store& users;
+  provider_pools& pools;
+  std::vector<std::shared_ptr<provider>> providers;  // metadata (slug, name, icon, redirect URI)
+};
+
+// A request authenticated by session cookie or by `Authorization: Token|Bearer <key>`.
+struct authenticated_request {
+  session_record session;
+  std::string secret;
+  bool via_cookie = false;
+};
+
+struct request_cookies;
+
+class gateway {
+ public:
+  explicit gateway(gateway_dependencies deps);
+  void install(httplib::Server& server);
+
+ private:
+  // Route handlers (one file per group: login_routes, session_routes, ops_routes).
+  void login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  void login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  void users_self(const httplib::Request& req, httplib::Response& res);
+  void logout(const httplib::Request& req, httplib::Response& res);
+  void verify(const httplib::Request& req, httplib::Response& res);
+  void methods(const httplib::Request& req, httplib::Response& res);
+  void healthz(const httplib::Request& req, httplib::Response& res);
+  void readyz(const httplib::Request& req, httplib::Response& res);
+  void metrics(const httplib::Request& req, httplib::Response& res);
+  void login_page(const httplib::Request& req, httplib::Response& res);
+
+  // Runs a handler, turning store, pool and provider failures into clear HTTP answers.
+  template <class Handler>
+  httplib::Server::Handler guarded(Handler handler);
+
+  std::optional<authenticated_request> authenticate(const httplib::Request& req);
+  std::shared_ptr<provider> find_provider(const std::string& slug) const;
+  std::string cookie(const httplib::Request& req, const std::string& name) const;
+  void set_session_cookies(httplib::Response& res, const minted_session& session) const;
+  void clear_session_cookies(httplib::Response& res) const;
+
+  gateway_dependencies deps_;
+  next_url_policy next_policy_;
+  std::atomic<std::uint64_t> logins_succeeded_{0};
+  std::atomic<std::uint64_t> logins_failed_{0};
+  std::atomic<std::uint64_t> sessions_revoked_{0};
+};
+
+}  // namespace sg

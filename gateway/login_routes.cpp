@@ -1,0 +1,109 @@
+// Login start and callback (SPEC section 3, callback rules in their order).
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "gateway/cookies.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/responses.hpp"
+
+namespace sg {
+namespace {
+constexpr std::size_t max_state_length = 256;
+constexpr std::size_t max_code_length = 2048;
+constexpr long binding_cookie_age = 365L * 24 * 3600;
+}  // namespace
+
+void gateway::login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+  auto idp = find_provider(slug);
+  if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  auto next = next_policy_.validate(req.has_param("next") ? req.get_param_value("next") : "");
+  if (!next) {
+    log_event(log_level::warning, "next_refused", {{"provider", slug}});
+    return send_error(req, res, 400, "The 'next' address is not on this site; refusing to redirect there.");
+  }
+
+  // The browser-binding cookie is shared by all tabs; the flow record keeps only its hash.
+  auto binding = cookie(req, deps_.config.binding_cookie_name);
+  bool new_binding = !looks_like_token(binding);
+  if (new_binding) binding = random_token(32);
+
+  auto state = random_token(32);
+  flow_record flow;
+  flow.provider = slug;
+  flow.code_verifier = random_token(32);
+  flow.redirect_uri = idp->redirect_uri();
+  flow.next = *next;
+  flow.binding_hash = sha256_hex(binding);
+  flow.created_at = unix_now();
+  auto url = deps_.pools.authorize_url(
+      slug, {state, pkce_s256_challenge(flow.code_verifier), flow.nonce, flow.redirect_uri});
+  deps_.flows.put(state, flow);
+
+  if (new_binding) {
+    cookie_attributes attributes;
+    attributes.max_age = binding_cookie_age;
+    attributes.secure = deps_.config.secure_cookies;
+    res.set_header("Set-Cookie", make_set_cookie(deps_.config.binding_cookie_name, binding, attributes));
+  }
+  send_redirect(res, url);
+}
+
+void gateway::login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+  auto idp = find_provider(slug);
+  if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  auto state = req.get_param_value("state");
+  auto code = req.get_param_value("code");
+  if (state.size() > max_state_length || code.size() > max_code_length) {
+    log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "oversized parameter"}});
+    return send_error(req, res, 400, "The sign-in response is malformed.");
+  }
+
+  // Rule 1: the IdP reported an error. The flow is consumed either way.
+  if (req.has_param("error")) {
+    if (!state.empty()) deps_.flows.consume(state);
+    auto error = req.get_param_value("error");
+    log_event(log_level::info, "callback_idp_error", {{"provider", slug}, {"error", error.substr(0, 64)}});
+    if (error == "access_denied") return send_redirect(res, "/auth/login");
+    auto description = req.get_param_value("error_description").substr(0, 300);
+    return send_error(req, res, 400,
+                      "The identity provider reported an error: " + error.substr(0, 64) +
+                          (description.empty() ? "" : " (" + description + ")"));
+  }
+  if (state.empty() || code.empty()) {
+    log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "missing code or state"}});
+    return send_error(req, res, 400, "The sign-in response has no code or state. Start the sign-in again.");
+  }
+
+  // Rule 2: consume the flow atomically before any call to the IdP.
+  auto flow = deps_.flows.consume(state);
+  auto refuse = [&](const char* reason, const std::string& detail) {
+    log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", reason}});
+    send_error(req, res, 400, detail);
+  };
+  if (!flow) return refuse("unknown state", "This sign-in link is expired or was already used. Start the sign-in again.");
+  if (flow->provider != slug) return refuse("provider mismatch", "This sign-in was started for another provider.");
+  auto binding = cookie(req, deps_.config.binding_cookie_name);
+  if (binding.empty() || !constant_time_equal(sha256_hex(binding), flow->binding_hash))
+    return refuse("browser mismatch", "This sign-in was started in another browser. Start the sign-in again here.");
+
+  // Rule 3 (RFC 9207 `iss`) applies to providers that have an issuer; GitHub has none.
+  auto next = next_policy_.validate(flow->next).value_or("/");
+
+  // Rule 4: exchange the code (same redirect_uri, PKCE verifier), fetch the identity, provision.
+  auto identity = deps_.pools.fetch_identity(slug, {code, flow->code_verifier, flow->redirect_uri, flow->nonce});
+  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) {
+    ++logins_failed_;
+    return refuse("unverified email", "Unverified email");
+  }
+  auto provisioned = deps_.users.provision(identity, "social");
+  auto session = deps_.sessions.create(provisioned.user.id, slug, req.get_header_value("User-Agent"));
+  ++logins_succeeded_;
+  log_event(log_level::info, "login",
+            {{"provider", slug}, {"user_id", provisioned.user.id}, {"created", provisioned.created},
+             {"joined_by_email", provisioned.joined}});
+
+  // Rule 5, direct flow: cookies and a redirect to `next`.
+  set_session_cookies(res, session);
+  send_redirect(res, next);
+}
+
+}  // namespace sg

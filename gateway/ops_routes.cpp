@@ -1,0 +1,71 @@
+// Operational endpoints: methods listing, liveness, readiness, metrics.
+#include <nlohmann/json.hpp>
+
+#include "gateway/gateway.hpp"
+#include "gateway/provider_icons.hpp"
+#include "gateway/responses.hpp"
+
+namespace sg {
+
+void gateway::methods(const httplib::Request&, httplib::Response& res) {
+  nlohmann::json listing = nlohmann::json::object();
+  if (deps_.config.social_enabled) {
+    for (const auto& method : social_methods()) {
+      auto enabled = find_provider(method.slug);
+      listing[method.slug] = {{"is_enabled", enabled != nullptr},
+                              {"icon", enabled ? enabled->icon_svg() : method.icon},
+                              {"public_name", method.public_name}};
+    }
+  }
+  send_json(res, 200, listing.dump());
+}
+
+void gateway::healthz(const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); }
+
+void gateway::readyz(const httplib::Request&, httplib::Response& res) {
+  bool redis_ok = deps_.redis.ping();
+  nlohmann::json providers = nlohmann::json::object();
+  bool pools_ok = true;
+  for (const auto& pool : deps_.pools.status()) {
+    pools_ok = pools_ok && pool.ready;
+    providers[pool.slug] = {{"ready", pool.ready},          {"state", pool.state},
+                            {"workers", pool.workers_alive}, {"workers_target", pool.workers_target},
+                            {"busy", pool.busy},            {"queued", pool.queued},
+                            {"restarts", pool.restarts},    {"worker_ids", pool.worker_ids}};
+  }
+  bool ready = redis_ok && pools_ok;
+  nlohmann::json body = {
+      {"status", ready ? "ready" : "not ready"},
+      {"components",
+       {{"redis", {{"ready", redis_ok}, {"detail", redis_ok ? "ok" : "Redis does not answer PING"}}},
+        {"providers", providers}}}};
+  send_json(res, ready ? 200 : 503, body.dump());
+}
+
+void gateway::metrics(const httplib::Request&, httplib::Response& res) {
+  std::string out;
+  auto line = [&](const std::string& name, const std::string& labels, double value) {
+    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(value) + "\n";
+  };
+  out += "# TYPE socialgate_logins_total counter\n";
+  line("socialgate_logins_total", "result=\"success\"", static_cast<double>(logins_succeeded_.load()));
+  line("socialgate_logins_total", "result=\"failure\"", static_cast<double>(logins_failed_.load()));
+  out += "# TYPE socialgate_sessions_revoked_total counter\n";
+  line("socialgate_sessions_revoked_total", "", static_cast<double>(sessions_revoked_.load()));
+  out += "# TYPE socialgate_redis_errors_total counter\n";
+  line("socialgate_redis_errors_total", "", static_cast<double>(deps_.redis.errors()));
+  out += "# TYPE socialgate_redis_connections_in_use gauge\n";
+  line("socialgate_redis_connections_in_use", "", static_cast<double>(deps_.redis.in_use()));
+  out += "# TYPE socialgate_provider_worker_restarts_total counter\n";
+  out += "# TYPE socialgate_provider_pool_ready gauge\n";
+  for (const auto& pool : deps_.pools.status()) {
+    auto label = "provider=\"" + pool.slug + "\"";
+    line("socialgate_provider_worker_restarts_total", label, static_cast<double>(pool.restarts));
+    line("socialgate_provider_pool_ready", label, pool.ready ? 1 : 0);
+    line("socialgate_provider_workers_busy", label, pool.busy);
+  }
+  res.status = 200;
+  res.set_content(out, "text/plain; version=0.0.4");
+}
+
+}  // namespace sg

@@ -1,0 +1,71 @@
+// Endpoints that act on the caller's session: who am I, log out, forward-auth verify.
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/responses.hpp"
+
+namespace sg {
+namespace {
+nlohmann::json user_json(const user_record& user) {
+  nlohmann::json providers = nlohmann::json::array();
+  for (const auto& identity : user.identities) providers.push_back(identity.substr(0, identity.find(':')));
+  return {{"id", std::stoll(user.id)},       {"username", user.username},       {"email", user.email},
+          {"first_name", user.first_name},   {"last_name", user.last_name},     {"created_via", user.created_via},
+          {"email_verified", user.email_verified}, {"providers", providers}};
+}
+}  // namespace
+
+void gateway::users_self(const httplib::Request& req, httplib::Response& res) {
+  auto auth = authenticate(req);
+  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
+  auto user = deps_.users.find(auth->session.user_id);
+  if (!user) return send_error(req, res, 401, "The user of this session no longer exists.");
+  send_json(res, 200, user_json(*user).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void gateway::logout(const httplib::Request& req, httplib::Response& res) {
+  if (req.body.size() > 4096) return send_error(req, res, 413, "Request body too large.");
+  auto auth = authenticate(req);
+  if (auth && auth->via_cookie) {
+    // Cookie authentication: the page must prove it can read the CSRF cookie (and that cookie
+    // must be the one minted with this session).
+    auto header = req.get_header_value("X-CSRFTOKEN");
+    auto csrf_cookie = cookie(req, deps_.config.csrf_cookie_name);
+    if (header.empty() || !constant_time_equal(header, csrf_cookie) ||
+        !constant_time_equal(sha256_hex(csrf_cookie), auth->session.csrf_hash)) {
+      log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
+      return send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header with the csrftoken cookie.");
+    }
+  }
+  bool everywhere = false;
+  if (!req.body.empty()) {
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() && req.get_header_value("Content-Type").find("json") != std::string::npos)
+      return send_error(req, res, 400, "The request body is not valid JSON.");
+    if (body.is_object()) everywhere = body.value("all", false) == true;
+  }
+  if (auth) {
+    if (everywhere) deps_.sessions.revoke_all(auth->session.user_id);
+    else deps_.sessions.revoke(auth->secret);
+    ++sessions_revoked_;
+    log_event(log_level::info, "logout", {{"user_id", auth->session.user_id}, {"all", everywhere}});
+  }
+  clear_session_cookies(res);
+  send_json(res, 200, R"({"detail":"Successfully logged out."})");
+}
+
+void gateway::verify(const httplib::Request& req, httplib::Response& res) {
+  auto auth = authenticate(req);
+  if (!auth) return send_json(res, 401, R"({"detail":"Authentication credentials were not provided."})");
+  auto user = deps_.users.find(auth->session.user_id);
+  if (!user) return send_json(res, 401, R"({"detail":"The user of this session no longer exists."})");
+  res.set_header("X-Auth-User-Id", user->id);
+  res.set_header("X-Auth-Username", user->username);
+  res.set_header("X-Auth-Email", user->email);
+  res.set_header("X-Auth-Provider", auth->session.provider);
+  send_json(res, 200, R"({"detail":"ok"})");
+}
+
+}  // namespace sg

@@ -1,0 +1,34 @@
+#pragma once
+// GitHub: OAuth 2.0 (no OIDC), SPEC section 4. Works with GitHub Enterprise through the
+// configurable web and API base URLs.
+#include "core/config.hpp"
+#include "providers/http_client.hpp"
+#include "providers/provider.hpp"
+
+namespace sg {
+
+class github_provider : public provider {
+ public:
+  github_provider(github_config config, http_client_settings http);
+  std::string slug() const override { return "github"; }
+  std::string public_name() const override { return "GitHub"; }
+  std::string icon_svg() const override;
+  std::string redirect_uri() const override { return config_.callback_url; }
+  std::string authorize_url(const authorize_request& request) override;
+  external_identity fetch_identity(const code_exchange& exchange) override;
+
+ private:
+  std::string exchange_code(const code_exchange& exchange) const;
+  http_headers api_headers(const std::string& token) const;
+
+  github_config config_;
+  http_client http_;
+};
+
+// Parsing of GitHub's answers, separate so that it can be tested and fuzzed without a network.
+std::string parse_github_token_response(const http_response& response);
+external_identity parse_github_user(const std::string& body);
+// The primary verified address, else the first verified one, else "" (never an unverified one).
+std::string pick_github_email(const std::string& body);
+
+}  // namespace sg

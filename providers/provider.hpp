@@ -1,0 +1,47 @@
+#pragma once
+// What every identity provider offers the rest of socialgate. Implementations are called from
+// the provider's own worker actors and may block (network calls to the IdP).
+#include <stdexcept>
+#include <string>
+
+#include "core/identity.hpp"
+#include "core/url.hpp"
+
+namespace sg {
+
+struct authorize_request {
+  std::string state;
+  std::string code_challenge;  // PKCE S256
+  std::string nonce;           // OIDC only
+  std::string redirect_uri;
+};
+
+struct code_exchange {
+  std::string code;
+  std::string code_verifier;
+  std::string redirect_uri;
+  std::string nonce;
+};
+
+struct provider_error : std::runtime_error {
+  enum class kind {
+    rejected,      // the IdP refused (bad code, denied): the user's login fails, 400
+    bad_response,  // the IdP answered something we cannot use: 502
+    unavailable,   // the IdP could not be reached in time: 503
+  };
+  provider_error(kind k, const std::string& message) : std::runtime_error(message), what_kind(k) {}
+  kind what_kind;
+};
+
+class provider {
+ public:
+  virtual ~provider() = default;
+  virtual std::string slug() const = 0;
+  virtual std::string public_name() const = 0;
+  virtual std::string icon_svg() const = 0;
+  virtual std::string redirect_uri() const = 0;
+  virtual std::string authorize_url(const authorize_request& request) = 0;
+  virtual external_identity fetch_identity(const code_exchange& exchange) = 0;
+};
+
+}  // namespace sg

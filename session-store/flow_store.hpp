@@ -1,0 +1,38 @@
+#pragma once
+// OAuth flow records: written at login start, consumed exactly once at the callback.
+// The key is a hash of `state`, so a Redis dump yields no usable state value.
+#include <optional>
+#include <string>
+
+#include "session-store/redis_pool.hpp"
+
+namespace sg {
+
+struct flow_record {
+  std::string provider;       // slug the flow was started for
+  std::string code_verifier;  // PKCE
+  std::string redirect_uri;   // exact value sent to the IdP; the token request repeats it
+  std::string next;           // validated landing URL
+  std::string binding_hash;   // hash of the browser-binding cookie
+  std::string nonce;          // OIDC
+  long long created_at = 0;   // unix seconds
+};
+
+class flow_store {
+ public:
+  flow_store(redis_pool& redis, std::string prefix, long ttl_seconds)
+      : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds) {}
+
+  void put(const std::string& state, const flow_record& record);
+  // Atomic read-and-delete (GETDEL): a second consume of the same state finds nothing.
+  std::optional<flow_record> consume(const std::string& state);
+  std::string key_for(const std::string& state) const;
+  long ttl_seconds() const { return ttl_seconds_; }
+
+ private:
+  redis_pool& redis_;
+  std::string prefix_;
+  long ttl_seconds_;
+};
+
+}  // namespace sg
