@@ -65,6 +65,13 @@ struct supervisor_state {
   bool in_backoff = false;
   std::uint64_t restarts = 0;
   static inline const char* name = "provider_supervisor";
+
+  // Workers are monitored, not linked: take them down with the supervisor. (CAF destroys
+  // actor state before it runs attached functors, so this cannot be an attach_functor.)
+  ~supervisor_state() {
+    for (auto& slot : slots)
+      if (slot.handle) caf::anon_send_exit(slot.handle, caf::exit_reason::user_shutdown);
+  }
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
@@ -198,11 +205,6 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
   st.slots.resize(static_cast<std::size_t>(std::max(1, settings.workers)));
   for (auto& slot : st.slots) spawn_worker(self, slot);
   self->set_down_handler([self](caf::down_msg& down) { on_worker_down(self, down); });
-  // Workers are monitored, not linked: take them down with the supervisor explicitly.
-  self->attach_functor([self] {
-    for (auto& slot : self->state.slots)
-      if (slot.handle) caf::anon_send_exit(slot.handle, caf::exit_reason::user_shutdown);
-  });
   auto enqueue = [self](caf::message request) -> caf::typed_response_promise<pool_call_result> {
     auto promise = self->make_response_promise<pool_call_result>();
     auto& state = self->state;

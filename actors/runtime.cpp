@@ -10,22 +10,24 @@ namespace sg {
 namespace {
 using stop_atom = caf::atom_constant<caf::atom("sgstop")>;
 
-struct gateway_state {
-  std::thread server_thread;
+// The HTTP server's accept loop and how to stop it. Owned by the gateway actor's exit
+// functor rather than its state: CAF destroys actor state before running attached functors.
+struct server_runner {
+  std::thread thread;
   std::function<void()> stop;
-  static inline const char* name = "gateway";
+  void stop_and_join() {
+    stop();
+    if (thread.joinable()) thread.join();
+  }
 };
 
 // Owns the HTTP server: starts its accept loop, and on shutdown stops it and waits for the
 // in-flight requests to finish.
-caf::behavior gateway_actor(caf::stateful_actor<gateway_state>* self, std::function<void()> serve,
-                            std::function<void()> stop) {
-  self->state.stop = std::move(stop);
-  self->state.server_thread = std::thread(std::move(serve));
-  self->attach_functor([self] {
-    self->state.stop();
-    if (self->state.server_thread.joinable()) self->state.server_thread.join();
-  });
+caf::behavior gateway_actor(caf::event_based_actor* self, std::function<void()> serve, std::function<void()> stop) {
+  auto runner = std::make_shared<server_runner>();
+  runner->stop = std::move(stop);
+  runner->thread = std::thread(std::move(serve));
+  self->attach_functor([runner] { runner->stop_and_join(); });
   return {[=](stop_atom) { self->quit(); }};
 }
 
