@@ -29,6 +29,7 @@ struct pool_status {
   int busy = 0;
   int queued = 0;
   std::uint64_t restarts = 0;
+  std::uint64_t retries = 0;  // calls re-sent because their worker died before taking them
   std::vector<std::uint64_t> worker_ids;  // actor ids, to observe restarts in tests
 };
 

@@ -53,6 +53,7 @@ struct pending_call {
 struct worker_slot {
   caf::actor handle;
   bool busy = false;
+  bool down = false;  // known dead (a call bounced), DOWN not processed yet: send it nothing
 };
 
 struct supervisor_state {
@@ -64,6 +65,7 @@ struct supervisor_state {
   std::chrono::milliseconds backoff{0};
   bool in_backoff = false;
   std::uint64_t restarts = 0;
+  std::uint64_t retries = 0;
   static inline const char* name = "provider_supervisor";
 
   // Workers are monitored, not linked: take them down with the supervisor. (CAF destroys
@@ -81,6 +83,7 @@ void dispatch(supervisor_actor* self);
 void spawn_worker(supervisor_actor* self, worker_slot& slot) {
   slot.handle = self->spawn<caf::detached + caf::monitored>(provider_worker, self->state.idp);
   slot.busy = false;
+  slot.down = false;
 }
 
 pool_call_result failure(const std::string& message) {
@@ -110,6 +113,9 @@ void send_to_worker(supervisor_actor* self, std::size_t index, pending_call call
             if (err == caf::sec::request_receiver_down && call.attempts < 3) {
               // The worker died before taking the call (it is being restarted): retry, not lose it.
               ++call.attempts;
+              ++self->state.retries;
+              for (auto& s : self->state.slots)
+                if (s.handle == worker) s.down = true;
               self->state.queue.push_front(std::move(call));
             } else if (err == caf::sec::request_timeout) {
               call.promise.deliver(failure("the identity provider did not answer in time"));
@@ -131,7 +137,7 @@ void dispatch(supervisor_actor* self) {
   auto& st = self->state;
   for (std::size_t i = 0; i < st.slots.size() && !st.queue.empty(); ++i) {
     auto& slot = st.slots[i];
-    if (!slot.handle || slot.busy) continue;
+    if (!slot.handle || slot.busy || slot.down) continue;
     auto call = std::move(st.queue.front());
     st.queue.pop_front();
     send_to_worker(self, i, std::move(call));
@@ -193,6 +199,7 @@ pool_status make_status(supervisor_actor* self) {
   }
   status.queued = static_cast<int>(st.queue.size());
   status.restarts = st.restarts;
+  status.retries = st.retries;
   status.state = st.in_backoff ? "backoff" : "running";
   status.ready = !st.in_backoff && status.workers_alive > 0;
   return status;
@@ -232,6 +239,11 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
         return enqueue(caf::make_message(a, std::move(exchange)));
       },
       [=](atoms::status) { return make_status(self); },
+      [=](atoms::kill_worker, int index) {
+        auto& slots = self->state.slots;
+        if (index >= 0 && index < static_cast<int>(slots.size()) && slots[index].handle)
+          caf::anon_send_exit(slots[index].handle, caf::exit_reason::kill);
+      },
       [=](atoms::respawn) {
         self->state.in_backoff = false;
         log_event(log_level::info, "pool_respawn", {{"provider", self->state.idp->slug()}});

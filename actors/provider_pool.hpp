@@ -16,6 +16,7 @@ using authorize = caf::atom_constant<caf::atom("sgauthz")>;
 using exchange = caf::atom_constant<caf::atom("sgexch")>;
 using status = caf::atom_constant<caf::atom("sgstatus")>;
 using respawn = caf::atom_constant<caf::atom("sgrespawn")>;
+using kill_worker = caf::atom_constant<caf::atom("sgkill")>;
 }  // namespace atoms
 
 caf::actor spawn_provider_pool(caf::actor_system& system, std::shared_ptr<provider> provider,

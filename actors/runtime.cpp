@@ -107,6 +107,11 @@ std::vector<pool_status> actor_runtime::status() {
   return out;
 }
 
+void actor_runtime::kill_worker(const std::string& slug, int index) {
+  auto it = impl_->pools.find(slug);
+  if (it != impl_->pools.end()) caf::anon_send(it->second, atoms::kill_worker::value, index);
+}
+
 void actor_runtime::start_gateway(std::function<void()> serve, std::function<void()> stop) {
   impl_->gateway = impl_->system.spawn<caf::detached>(gateway_actor, std::move(serve), std::move(stop));
 }

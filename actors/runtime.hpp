@@ -28,6 +28,8 @@ class actor_runtime : public provider_pools {
   std::string authorize_url(const std::string& slug, const authorize_request& request) override;
   external_identity fetch_identity(const std::string& slug, const code_exchange& exchange) override;
   std::vector<pool_status> status() override;
+  // Fault injection for tests and drills: kills one worker of a provider's pool.
+  void kill_worker(const std::string& slug, int index);
 
   // Spawns the gateway actor: it runs `serve` (a blocking accept loop) on a thread it owns
   // and calls `stop` when it is told to shut down.

@@ -5,17 +5,25 @@
 namespace sg {
 namespace {
 
+// The raw value must be plain printable ASCII (a browser sends non-ASCII percent-encoded).
 bool has_forbidden_character(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x21 || c == 0x7f || c == '\\' || c >= 0x80) return true;  // controls, space, backslash, non-ASCII
   return false;
 }
 
+// A decoded layer may hold UTF-8 text or spaces, but never controls or backslashes, which
+// browsers strip or turn into slashes.
+bool has_dangerous_decoded_character(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f || c == '\\') return true;
+  return false;
+}
+
 // A safe site-relative reference: one leading slash, then not a second slash or backslash.
 bool is_safe_relative(std::string_view s) {
   if (s.empty() || s.front() != '/') return false;
-  if (s.size() > 1 && (s[1] == '/' || s[1] == '\\')) return false;
-  return !has_forbidden_character(s);
+  return !(s.size() > 1 && (s[1] == '/' || s[1] == '\\'));
 }
 
 }  // namespace
@@ -31,14 +39,14 @@ std::optional<std::string> next_url_policy::validate(std::string_view next) cons
     auto decoded = url_decode(layer);
     if (!decoded) return std::nullopt;
     if (*decoded == layer) break;
-    if (has_forbidden_character(*decoded)) return std::nullopt;
+    if (has_dangerous_decoded_character(*decoded)) return std::nullopt;
     if (next.front() == '/' && !is_safe_relative(*decoded)) return std::nullopt;
     layer = *decoded;
     if (depth == 3) return std::nullopt;  // absurdly nested encodings are not a real landing page
   }
 
   if (next.front() == '/') {
-    if (!is_safe_relative(next)) return std::nullopt;
+    if (!is_safe_relative(next) || !is_safe_relative(layer)) return std::nullopt;
     return std::string(next);
   }
   // Absolute: the decoded form must parse as http(s) without userinfo and match an allowed origin.

@@ -31,7 +31,8 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
     providers[pool.slug] = {{"ready", pool.ready},          {"state", pool.state},
                             {"workers", pool.workers_alive}, {"workers_target", pool.workers_target},
                             {"busy", pool.busy},            {"queued", pool.queued},
-                            {"restarts", pool.restarts},    {"worker_ids", pool.worker_ids}};
+                            {"restarts", pool.restarts},    {"retries", pool.retries},
+                            {"worker_ids", pool.worker_ids}};
   }
   bool ready = redis_ok && pools_ok;
   nlohmann::json body = {

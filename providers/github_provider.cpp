@@ -18,6 +18,12 @@ std::string string_field(const json& doc, const char* name) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Only a JSON `true` counts: "true" (a string) or a missing field is not a verification.
+bool is_true(const json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_boolean() && it->get<bool>();
+}
+
 void check_status(const http_response& response, const char* what) {
   if (response.status >= 500)
     throw provider_error(kind::unavailable, std::string("GitHub answered ") + std::to_string(response.status) + " for " + what);
@@ -84,8 +90,8 @@ std::string pick_github_email(const std::string& body) {
   for (const auto& entry : doc) {
     if (!entry.is_object()) continue;
     auto email = string_field(entry, "email");
-    bool verified = entry.value("verified", false) == true;
-    bool primary = entry.value("primary", false) == true;
+    bool verified = is_true(entry, "verified");
+    bool primary = is_true(entry, "primary");
     if (email.empty() || !verified) continue;
     if (primary) return email;
     if (first_verified.empty()) first_verified = email;

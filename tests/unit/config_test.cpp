@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "core/config.hpp"
+
+using namespace sg;
+
+namespace {
+env_reader env(std::map<std::string, std::string> values) {
+  return env_reader([values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+std::string error_variable(std::map<std::string, std::string> values) {
+  try {
+    load_config(env(std::move(values)));
+  } catch (const config_error& e) {
+    return e.variable;
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("defaults follow SPEC section 2", "[config]") {
+  auto c = load_config(env({}));
+  CHECK_FALSE(c.social_enabled);
+  CHECK(c.base_url == "http://localhost:8080");
+  CHECK(c.listen_port == 8080);
+  CHECK(c.session_age == 1209600);
+  CHECK(c.session_cookie_name == "sessionid");
+  CHECK(c.csrf_cookie_name == "csrftoken");
+  CHECK(c.redis_prefix == "sg:");
+  CHECK_FALSE(c.github);
+}
+
+TEST_CASE("GitHub is enabled by id and secret, with derived URLs", "[config]") {
+  auto c = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "true"},
+                            {"CVAT_HOST", "cvat.example.com"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "secret"}}));
+  REQUIRE(c.github);
+  CHECK(c.base_url == "http://cvat.example.com:8080");
+  CHECK(c.github->web_url == "https://github.com");
+  CHECK(c.github->api_url == "https://api.github.com");
+  CHECK(c.github->callback_url == "http://cvat.example.com:8080/api/auth/github/login/callback/");
+
+  auto enterprise = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "1"},
+                                     {"CVAT_BASE_URL", "https://cvat.example.com/"},
+                                     {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},
+                                     {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "secret"},
+                                     {"SOCIAL_AUTH_GITHUB_URL", "https://ghe.example.com/"}}));
+  CHECK(enterprise.base_url == "https://cvat.example.com");
+  CHECK(enterprise.secure_cookies);
+  CHECK(enterprise.github->api_url == "https://ghe.example.com/api/v3");
+  CHECK(enterprise.github->callback_url == "https://cvat.example.com/api/auth/github/login/callback/");
+}
+
+TEST_CASE("the master switch off enables nothing", "[config]") {
+  auto c = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "False"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "secret"}}));
+  CHECK_FALSE(c.github);
+}
+
+TEST_CASE("bad values name the variable at fault", "[config]") {
+  std::map<std::string, std::string> on = {{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "True"}};
+  auto with = [&](std::map<std::string, std::string> extra) {
+    auto all = on;
+    all.insert(extra.begin(), extra.end());
+    return all;
+  };
+  CHECK(error_variable({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "maybe"}}) == "USE_ALLAUTH_SOCIAL_ACCOUNTS");
+  CHECK(error_variable(with({{"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"}})) == "SOCIAL_AUTH_GITHUB_CLIENT_SECRET");
+  CHECK(error_variable(with({{"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "s"}})) == "SOCIAL_AUTH_GITHUB_CLIENT_ID");
+  CHECK(error_variable(with({{"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"}, {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "s"},
+                             {"SOCIAL_AUTH_GITHUB_URL", "http://ghe.example.com"}})) == "SOCIAL_AUTH_GITHUB_URL");
+  CHECK(error_variable(with({{"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"}, {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "s"},
+                             {"SOCIAL_AUTH_GITHUB_URL", "not a url"}})) == "SOCIAL_AUTH_GITHUB_URL");
+  CHECK(error_variable({{"CVAT_BASE_URL", "cvat.example.com"}}) == "CVAT_BASE_URL");
+  CHECK(error_variable({{"SOCIALGATE_LISTEN", "8080"}}) == "SOCIALGATE_LISTEN");
+  CHECK(error_variable({{"SESSION_COOKIE_AGE", "two weeks"}}) == "SESSION_COOKIE_AGE");
+  CHECK(error_variable({{"SOCIAL_AUTH_FLOW", "popup"}}) == "SOCIAL_AUTH_FLOW");
+  CHECK(error_variable({{"ACCOUNT_EMAIL_VERIFICATION", "always"}}) == "ACCOUNT_EMAIL_VERIFICATION");
+  CHECK(error_variable({{"SESSION_COOKIE_NAME", "a;b"}}) == "SESSION_COOKIE_NAME");
+}
+
+TEST_CASE("secrets can come from files", "[config]") {
+  auto path = std::string("/tmp/sg-secret-test-") + std::to_string(::getpid());
+  std::ofstream(path) << "from-file\n";
+  auto c = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "yes"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET_FILE", path}}));
+  CHECK(c.github->client_secret == "from-file");
+  CHECK(error_variable({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "yes"},
+                        {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},
+                        {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET_FILE", "/nonexistent/secret"}}) ==
+        "SOCIAL_AUTH_GITHUB_CLIENT_SECRET_FILE");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("check-config output lists callbacks and never a secret", "[config][security]") {
+  auto c = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "True"},
+                            {"CVAT_BASE_URL", "https://cvat.example.com"},
+                            {"REDIS_URL", "redis://user:hunter2-redis@redis.internal:6380/1"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "the-id"},
+                            {"SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "top-secret-value"}}));
+  auto text = describe_config(c);
+  CHECK(text.find("https://cvat.example.com/api/auth/github/login/callback/") != std::string::npos);
+  CHECK(text.find("redis.internal:6380/1") != std::string::npos);
+  CHECK(text.find("top-secret-value") == std::string::npos);
+  CHECK(text.find("hunter2-redis") == std::string::npos);
+}
