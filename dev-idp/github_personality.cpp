@@ -67,6 +67,7 @@ std::optional<dev_user> bearer_user(const httplib::Request& req, idp_state& stat
 // GitHub's API refuses requests without a User-Agent, and unknown tokens with 401.
 std::optional<dev_user> api_user(const httplib::Request& req, httplib::Response& res, idp_state& state) {
   ++state.user_requests;
+  if (req.path.rfind("/api/v3/", 0) == 0) ++state.enterprise_api_requests;
   if (req.get_header_value("User-Agent").empty()) {
     res.status = 403;
     res.set_content(R"({"message":"Request forbidden by administrative rules. Please make sure your request has a User-Agent header"})",

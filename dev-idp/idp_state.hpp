@@ -58,6 +58,7 @@ class idp_state {
 
   std::atomic<long> token_requests{0};
   std::atomic<long> user_requests{0};
+  std::atomic<long> enterprise_api_requests{0};  // under /api/v3
   std::atomic<long> authorize_requests{0};
 
  private:

@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   server.Get("/_dev/stats", [&state](const httplib::Request&, httplib::Response& res) {
     nlohmann::json doc = {{"authorize_requests", state.authorize_requests.load()},
                           {"token_requests", state.token_requests.load()},
-                          {"user_requests", state.user_requests.load()}};
+                          {"user_requests", state.user_requests.load()},
+                          {"enterprise_api_requests", state.enterprise_api_requests.load()}};
     res.set_content(doc.dump(), "application/json");
   });
   server.Post("/_dev/users", [&state](const httplib::Request& req, httplib::Response& res) {

@@ -99,7 +99,7 @@ TEST_CASE("a tampered PKCE verifier makes the IdP refuse the code", "[e2e][callb
   CHECK(r.set_cookie("sessionid").empty());
 }
 
-TEST_CASE("IdP errors: access_denied goes to /auth/login, others are shown escaped", "[e2e][callback]") {
+TEST_CASE("IdP errors: access_denied goes to /auth/login and others are shown escaped", "[e2e][callback]") {
   deployment env;
   auto b = env.new_browser();
   auto start = b.get(env.replica(0) + "/api/auth/github/login/");

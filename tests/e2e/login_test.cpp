@@ -9,7 +9,7 @@
 using namespace sg::test;
 using json = nlohmann::json;
 
-TEST_CASE("full GitHub login: redirect, cookies, /api/users/self, /api/auth/verify", "[e2e][login]") {
+TEST_CASE("full GitHub login: redirect and cookies and /api/users/self and /api/auth/verify", "[e2e][login]") {
   deployment env;
   auto b = env.new_browser();
   auto out = env.login(b, "octocat", 0, 0, "/tasks/1");
@@ -65,7 +65,7 @@ TEST_CASE("full GitHub login: redirect, cookies, /api/users/self, /api/auth/veri
   CHECK(b.get(env.replica(0) + "/api/users/self").status == 200);  // the first session still works
 }
 
-TEST_CASE("API clients authenticate with Token or Bearer; no session gives 401 and never a redirect", "[e2e][login]") {
+TEST_CASE("API clients authenticate with Token or Bearer and no session gives 401 and never a redirect", "[e2e][login]") {
   deployment env;
   auto b = env.new_browser();
   REQUIRE(env.login(b, "octocat").callback.status == 302);
@@ -113,7 +113,7 @@ TEST_CASE("logout needs the CSRF header with cookie authentication", "[e2e][logo
   CHECK(b.cookies.count("sessionid") == 0);
 }
 
-TEST_CASE("logout with {\"all\": true} ends every session of the user", "[e2e][logout]") {
+TEST_CASE("logout with all set to true ends every session of the user", "[e2e][logout]") {
   deployment env;
   auto first = env.new_browser(), second = env.new_browser();
   REQUIRE(env.login(first, "octocat").callback.status == 302);
@@ -128,7 +128,7 @@ TEST_CASE("logout with {\"all\": true} ends every session of the user", "[e2e][l
   CHECK(api.get(env.replica(0) + "/api/auth/verify", "", {{"Authorization", "Token " + stale_key}}).status == 401);
 }
 
-TEST_CASE("methods listing, login page, paths and health endpoints", "[e2e][api]") {
+TEST_CASE("methods listing and login page and paths and health endpoints", "[e2e][api]") {
   deployment env;
   browser b(env.site());
   auto methods = b.get(env.replica(0) + "/api/auth/social/methods/");
@@ -174,7 +174,7 @@ TEST_CASE("with the master switch off nothing is offered", "[e2e][api]") {
   CHECK(b.get(env.replica(off) + "/api/auth/github/login/").status == 404);
 }
 
-TEST_CASE("next: relative paths are honoured, addresses off the site refused at login start", "[e2e][next][security]") {
+TEST_CASE("next: relative paths are honoured and addresses off the site refused at login start", "[e2e][next][security]") {
   deployment env;
   auto b = env.new_browser();
   for (const std::string next : {"//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example",

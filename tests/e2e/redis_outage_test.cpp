@@ -8,7 +8,7 @@
 
 using namespace sg::test;
 
-TEST_CASE("Redis down: clear 503s and no crash; Redis back: logins work without a restart", "[e2e][redis][faults]") {
+TEST_CASE("Redis down gives clear 503s and no crash and Redis back gives working logins without a restart", "[e2e][redis][faults]") {
   deployment env;
   auto b = env.new_browser();
   REQUIRE(env.login(b, "octocat").callback.status == 302);

@@ -8,7 +8,7 @@
 
 using namespace sg::test;
 
-TEST_CASE("a login started on replica A finishes on replica B; logout on B ends it on A", "[e2e][replicas]") {
+TEST_CASE("a login started on replica A finishes on replica B and logout on B ends it on A", "[e2e][replicas]") {
   deployment_options options;
   options.replicas = 2;
   deployment env(options);

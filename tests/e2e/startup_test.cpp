@@ -27,7 +27,7 @@ TEST_CASE("a bad configuration stops start-up with one line naming the variable"
   CHECK(insecure.log().find("SOCIAL_AUTH_ALLOW_INSECURE_HTTP") != std::string::npos);
 }
 
-TEST_CASE("check-config lists what is enabled and the callback URL, never the secret", "[e2e][config][security]") {
+TEST_CASE("check-config lists what is enabled and the callback URL and never the secret", "[e2e][config][security]") {
   scratch_dir dir;
   child_process check({SG_SOCIALGATE_BIN, "check-config"},
                       {{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "True"},

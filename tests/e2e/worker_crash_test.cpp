@@ -14,7 +14,7 @@ using namespace sg;
 using namespace sg::test;
 using json = nlohmann::json;
 
-TEST_CASE("a worker that throws is restarted; the next login succeeds; other providers are untouched", "[e2e][actors][faults]") {
+TEST_CASE("a worker that throws is restarted and the next login succeeds while other providers are untouched", "[e2e][actors][faults]") {
   deployment_options options;
   options.replicas = 0;
   deployment env(options);

@@ -39,7 +39,7 @@ TEST_CASE("defaults follow SPEC section 2", "[config]") {
   CHECK_FALSE(c.github);
 }
 
-TEST_CASE("GitHub is enabled by id and secret, with derived URLs", "[config]") {
+TEST_CASE("GitHub is enabled by id and secret with derived URLs", "[config]") {
   auto c = load_config(env({{"USE_ALLAUTH_SOCIAL_ACCOUNTS", "true"},
                             {"CVAT_HOST", "cvat.example.com"},
                             {"SOCIAL_AUTH_GITHUB_CLIENT_ID", "id"},

@@ -26,7 +26,7 @@ TEST_CASE("GitHub token errors come back as HTTP 200 with an error field", "[git
   CHECK(kind_of([] { parse_github_token_response({502, "", ""}); }) == provider_error::kind::unavailable);
 }
 
-TEST_CASE("the GitHub key is the numeric id, the login only a username", "[github]") {
+TEST_CASE("the GitHub key is the numeric id and the login only a username", "[github]") {
   auto identity = parse_github_user(R"({"login":"octocat","id":583231,"name":"Mona Lisa Octocat","email":"x@y"})");
   CHECK(identity.subject == "583231");
   CHECK(identity.preferred_username == "octocat");
@@ -37,7 +37,7 @@ TEST_CASE("the GitHub key is the numeric id, the login only a username", "[githu
   CHECK(kind_of([] { parse_github_user(R"({"login":"x"})"); }) == provider_error::kind::bad_response);
 }
 
-TEST_CASE("GitHub email choice: primary verified, else first verified, never unverified", "[github][security]") {
+TEST_CASE("GitHub email choice: primary verified else first verified and never unverified", "[github][security]") {
   CHECK(pick_github_email(R"([{"email":"a@x","primary":false,"verified":true},{"email":"b@x","primary":true,"verified":true}])") == "b@x");
   CHECK(pick_github_email(R"([{"email":"a@x","primary":true,"verified":false},{"email":"b@x","primary":false,"verified":true}])") == "b@x");
   CHECK(pick_github_email(R"([{"email":"a@x","primary":true,"verified":false}])").empty());

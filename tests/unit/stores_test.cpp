@@ -23,7 +23,7 @@ external_identity identity(const std::string& provider, const std::string& subje
 }
 }  // namespace
 
-TEST_CASE("a flow record is consumed once, under a hashed key, with a TTL", "[stores][security]") {
+TEST_CASE("a flow record is consumed once under a hashed key with a TTL", "[stores][security]") {
   scratch_dir dir;
   redis_server redis(dir.path());
   redis_pool pool(redis_endpoint{"127.0.0.1", redis.port(), "", "", 0}, 2);
@@ -45,7 +45,7 @@ TEST_CASE("a flow record is consumed once, under a hashed key, with a TTL", "[st
   CHECK(redis.client().command({"EXISTS", key}).integer == 0);
 }
 
-TEST_CASE("sessions: hashed keys, idle extension at most once a minute, per-user index", "[stores][security]") {
+TEST_CASE("sessions: hashed keys and idle extension at most once a minute and a per-user index", "[stores][security]") {
   scratch_dir dir;
   redis_server redis(dir.path());
   redis_pool pool(redis_endpoint{"127.0.0.1", redis.port(), "", "", 0}, 2);
@@ -77,7 +77,7 @@ TEST_CASE("sessions: hashed keys, idle extension at most once a minute, per-user
   CHECK(redis.client().command({"EXISTS", sessions.index_key("7")}).integer == 0);
 }
 
-TEST_CASE("account rules: keyed by identity, joined by email only when both sides are verified", "[stores][security]") {
+TEST_CASE("account rules: keyed by identity and joined by email only when both sides are verified", "[stores][security]") {
   scratch_dir dir;
   redis_server redis(dir.path());
   redis_pool pool(redis_endpoint{"127.0.0.1", redis.port(), "", "", 0}, 2);

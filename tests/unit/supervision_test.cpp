@@ -17,7 +17,7 @@ pool_status status_of(actor_runtime& runtime, const std::string& slug) {
 }
 }  // namespace
 
-TEST_CASE("a crashing worker is restarted; the caller gets a clear error; other pools are untouched", "[actors]") {
+TEST_CASE("a crashing worker is restarted and its caller gets a clear error while other pools are untouched", "[actors]") {
   auto flaky = std::make_shared<scripted_provider>("flaky");
   auto steady = std::make_shared<scripted_provider>("steady");
   pool_settings settings;
@@ -43,7 +43,7 @@ TEST_CASE("a crashing worker is restarted; the caller gets a clear error; other 
   CHECK(runtime.fetch_identity("steady", {"s", "", "", ""}).subject == "s");
 }
 
-TEST_CASE("past the restart intensity the pool backs off, reports not ready, then recovers", "[actors]") {
+TEST_CASE("past the restart intensity the pool backs off and reports not ready and then recovers", "[actors]") {
   auto flaky = std::make_shared<scripted_provider>("flaky");
   pool_settings settings;
   settings.workers = 1;
@@ -67,7 +67,7 @@ TEST_CASE("past the restart intensity the pool backs off, reports not ready, the
   CHECK(runtime.fetch_identity("flaky", {"after", "", "", ""}).subject == "after");
 }
 
-TEST_CASE("a call that reaches a worker while it is being restarted is retried, not lost", "[actors]") {
+TEST_CASE("a call that reaches a worker while it is being restarted is retried and not lost", "[actors]") {
   auto idp = std::make_shared<scripted_provider>("idp");
   pool_settings settings;
   settings.workers = 1;
