@@ -25,6 +25,7 @@ struct service::impl {
   service_config config;
   redis_pool redis;
   flow_store flows;
+  login_code_store login_codes;
   session_store sessions;
   user_store users;
   actor_runtime runtime;
@@ -36,10 +37,11 @@ struct service::impl {
       : config(std::move(c)),
         redis(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size)),
         flows(redis, config.redis_prefix, config.flow_ttl_seconds),
+        login_codes(redis, config.redis_prefix, config.login_code_ttl_seconds),
         sessions(redis, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
         users(redis, config.redis_prefix),
         runtime(providers, make_pool_settings(config)),
-        routes({config, redis, flows, sessions, users, runtime, providers}) {}
+        routes({config, redis, flows, login_codes, sessions, users, runtime, providers}) {}
 };
 
 service::service(service_config config, std::vector<std::shared_ptr<provider>> providers)

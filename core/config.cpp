@@ -91,8 +91,6 @@ service_config load_config(const env_reader& env) {
   config.flow = env.value_or("SOCIAL_AUTH_FLOW", "direct");
   if (config.flow != "direct" && config.flow != "cvat-ui")
     throw config_error("SOCIAL_AUTH_FLOW", "expected 'direct' or 'cvat-ui', got '" + config.flow + "'");
-  if (config.flow == "cvat-ui")
-    throw config_error("SOCIAL_AUTH_FLOW", "'cvat-ui' is not available in this version yet; use 'direct'");
   config.email_verification = env.value_or("ACCOUNT_EMAIL_VERIFICATION", "none");
   if (config.email_verification != "none" && config.email_verification != "optional" &&
       config.email_verification != "mandatory")

@@ -45,6 +45,7 @@ struct service_config {
   int provider_queue_limit = 256;
   int idp_timeout_seconds = 10;
   long flow_ttl_seconds = 600;
+  long login_code_ttl_seconds = 60;  // cvat-ui one-time codes
 };
 
 // Throws config_error naming the variable and the fix.

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2
-  redis-server redis-tools curl
+  redis-server redis-tools curl nginx
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -15,5 +15,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
+  # Packages like nginx and redis-server start a system daemon when installed (nginx on :80).
+  # The tests start their own servers on random ports, so keep the package scripts from
+  # starting any, unless the machine already has a policy of its own.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod +x "$policy"
+    added_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}" || status=$?
+  [ -n "$added_policy" ] && $sudo_cmd rm -f "$policy"
+  [ -z "${status:-}" ] || exit "$status"
 fi

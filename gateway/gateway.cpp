@@ -67,7 +67,14 @@ void gateway::install(httplib::Server& server) {
   server.Get("/api/auth/" + slug + "/login/callback/?", guarded([this](const auto& req, auto& res) {
                login_callback(req, res, req.matches[1]);
              }));
-  server.Get("/api/auth/social/methods/?", guarded([this](const auto& req, auto& res) { methods(req, res); }));
+  server.Post("/api/auth/" + slug + "/login/token/?", guarded([this](const auto& req, auto& res) {
+                login_token(req, res, req.matches[1]);
+              }));
+  server.Get("/api/auth/social(?:/methods)?/?", guarded([this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/auth/sessions/?", guarded([this](const auto& req, auto& res) { list_sessions(req, res); }));
+  server.Delete("/api/auth/sessions/([0-9a-f]{64})/?", guarded([this](const auto& req, auto& res) {
+                  revoke_session(req, res, req.matches[1]);
+                }));
   server.Get("/api/users/self/?", guarded([this](const auto& req, auto& res) { users_self(req, res); }));
   server.Post("/api/auth/logout/?", guarded([this](const auto& req, auto& res) { logout(req, res); }));
   server.Get("/api/auth/verify/?", guarded([this](const auto& req, auto& res) { verify(req, res); }));

@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "gateway/next_url.hpp"
 #include "session-store/flow_store.hpp"
+#include "session-store/login_code_store.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
 
@@ -22,6 +23,7 @@ struct gateway_dependencies {
   const service_config& config;
   redis_pool& redis;
   flow_store& flows;
+  login_code_store& login_codes;
   session_store& sessions;
   user_store& users;
   provider_pools& pools;
@@ -46,6 +48,9 @@ class gateway {
   // Route handlers (one file per group: login_routes, session_routes, ops_routes).
   void login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug);
   void login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  void login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  void list_sessions(const httplib::Request& req, httplib::Response& res);
+  void revoke_session(const httplib::Request& req, httplib::Response& res, const std::string& handle);
   void users_self(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
   void verify(const httplib::Request& req, httplib::Response& res);
@@ -60,6 +65,9 @@ class gateway {
   httplib::Server::Handler guarded(Handler handler);
 
   std::optional<authenticated_request> authenticate(const httplib::Request& req);
+  // Unsafe methods authenticated by cookie must carry X-CSRFTOKEN equal to the CSRF cookie
+  // minted with that session; key-authenticated requests need none. Answers 403 itself.
+  bool csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth);
   std::shared_ptr<provider> find_provider(const std::string& slug) const;
   std::string cookie(const httplib::Request& req, const std::string& name) const;
   void set_session_cookies(httplib::Response& res, const minted_session& session) const;

@@ -2,6 +2,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/cookies.hpp"
+#include "gateway/cvat_login_options.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/responses.hpp"
 
@@ -20,6 +21,18 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
     log_event(log_level::warning, "next_refused", {{"provider", slug}});
     return send_error(req, res, 400, "The 'next' address is not on this site; refusing to redirect there.");
   }
+  auto cvat = parse_cvat_login_options(req.get_param_value("process"), req.get_param_value("scope"),
+                                       req.get_param_value("auth_params"), *idp);
+  if (!cvat.options) {
+    log_event(log_level::warning, "login_options_refused", {{"provider", slug}});
+    return send_error(req, res, 400, cvat.error);
+  }
+  std::string connect_user;
+  if (cvat.options->process == "connect") {
+    auto auth = authenticate(req);
+    if (!auth) return send_error(req, res, 401, "Sign in first to connect another account.");
+    connect_user = auth->session.user_id;
+  }
 
   // The browser-binding cookie is shared by all tabs; the flow record keeps only its hash.
   auto binding = cookie(req, deps_.config.binding_cookie_name);
@@ -34,8 +47,13 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
   flow.next = *next;
   flow.binding_hash = sha256_hex(binding);
   flow.created_at = unix_now();
-  auto url = deps_.pools.authorize_url(
-      slug, {state, pkce_s256_challenge(flow.code_verifier), flow.nonce, flow.redirect_uri});
+  flow.process = cvat.options->process;
+  flow.scope = cvat.options->scope_text;
+  flow.auth_params = cvat.options->auth_params_text;
+  flow.connect_user_id = connect_user;
+  authorize_request authorize{state, pkce_s256_challenge(flow.code_verifier), flow.nonce, flow.redirect_uri,
+                              cvat.options->extra_scopes, cvat.options->extra_params};
+  auto url = deps_.pools.authorize_url(slug, authorize);
   deps_.flows.put(state, flow);
 
   if (new_binding) {
@@ -76,6 +94,7 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   // Rule 2: consume the flow atomically before any call to the IdP.
   auto flow = deps_.flows.consume(state);
   auto refuse = [&](const char* reason, const std::string& detail) {
+    ++logins_failed_;
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };
@@ -90,18 +109,37 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
 
   // Rule 4: exchange the code (same redirect_uri, PKCE verifier), fetch the identity, provision.
   auto identity = deps_.pools.fetch_identity(slug, {code, flow->code_verifier, flow->redirect_uri, flow->nonce});
-  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) {
-    ++logins_failed_;
-    return refuse("unverified email", "Unverified email");
+  bool unverified_refused = deps_.config.email_verification == "mandatory" && !identity.email_verified;
+  std::string user_id;
+  if (!unverified_refused) {
+    if (!flow->connect_user_id.empty()) {
+      user_id = deps_.users.connect(identity, flow->connect_user_id).id;
+      log_event(log_level::info, "identity_connected", {{"provider", slug}, {"user_id", user_id}});
+    } else {
+      auto provisioned = deps_.users.provision(identity, "social");
+      user_id = provisioned.user.id;
+      log_event(log_level::info, "login",
+                {{"provider", slug}, {"user_id", user_id}, {"created", provisioned.created},
+                 {"joined_by_email", provisioned.joined}});
+    }
   }
-  auto provisioned = deps_.users.provision(identity, "social");
-  auto session = deps_.sessions.create(provisioned.user.id, slug, req.get_header_value("User-Agent"));
-  ++logins_succeeded_;
-  log_event(log_level::info, "login",
-            {{"provider", slug}, {"user_id", provisioned.user.id}, {"created", provisioned.created},
-             {"joined_by_email", provisioned.joined}});
 
+  // Rule 5, cvat-ui flow: the CVAT UI trades socialgate's one-time code for a key.
+  if (deps_.config.flow == "cvat-ui") {
+    auto one_time = deps_.login_codes.issue(
+        {slug, user_id, unverified_refused ? "Unverified email" : "", flow->binding_hash});
+    if (unverified_refused) ++logins_failed_;
+    return send_redirect(res, deps_.config.base_url + "/auth/login-with-social-app/?" +
+                                  build_query({{"provider", slug},
+                                               {"code", one_time},
+                                               {"process", flow->process},
+                                               {"scope", flow->scope},
+                                               {"auth_params", flow->auth_params}}));
+  }
   // Rule 5, direct flow: cookies and a redirect to `next`.
+  if (unverified_refused) return refuse("unverified email", "Unverified email");
+  auto session = deps_.sessions.create(user_id, slug, req.get_header_value("User-Agent"));
+  ++logins_succeeded_;
   set_session_cookies(res, session);
   send_redirect(res, next);
 }

@@ -25,20 +25,24 @@ void gateway::users_self(const httplib::Request& req, httplib::Response& res) {
   send_json(res, 200, user_json(*user).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+bool gateway::csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth) {
+  if (!auth.via_cookie) return true;
+  // Cookie authentication: the page must prove it can read the CSRF cookie, and that cookie
+  // must be the one minted with this session.
+  auto header = req.get_header_value("X-CSRFTOKEN");
+  auto csrf_cookie = cookie(req, deps_.config.csrf_cookie_name);
+  if (!header.empty() && constant_time_equal(header, csrf_cookie) &&
+      constant_time_equal(sha256_hex(csrf_cookie), auth.session.csrf_hash))
+    return true;
+  log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
+  send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header with the csrftoken cookie.");
+  return false;
+}
+
 void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   if (req.body.size() > 4096) return send_error(req, res, 413, "Request body too large.");
   auto auth = authenticate(req);
-  if (auth && auth->via_cookie) {
-    // Cookie authentication: the page must prove it can read the CSRF cookie (and that cookie
-    // must be the one minted with this session).
-    auto header = req.get_header_value("X-CSRFTOKEN");
-    auto csrf_cookie = cookie(req, deps_.config.csrf_cookie_name);
-    if (header.empty() || !constant_time_equal(header, csrf_cookie) ||
-        !constant_time_equal(sha256_hex(csrf_cookie), auth->session.csrf_hash)) {
-      log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
-      return send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header with the csrftoken cookie.");
-    }
-  }
+  if (auth && !csrf_ok(req, res, *auth)) return;
   bool everywhere = false;
   if (!req.body.empty()) {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -54,6 +58,28 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   }
   clear_session_cookies(res);
   send_json(res, 200, R"({"detail":"Successfully logged out."})");
+}
+
+void gateway::list_sessions(const httplib::Request& req, httplib::Response& res) {
+  auto auth = authenticate(req);
+  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : deps_.sessions.list(auth->session.user_id))
+    list.push_back({{"id", s.handle},         {"created", s.created},       {"last_seen", s.last_seen},
+                    {"provider", s.provider}, {"user_agent", s.user_agent}, {"current", s.handle == auth->session.handle}});
+  send_json(res, 200, list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void gateway::revoke_session(const httplib::Request& req, httplib::Response& res, const std::string& handle) {
+  auto auth = authenticate(req);
+  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
+  if (!csrf_ok(req, res, *auth)) return;
+  // Only the user's own sessions: any other handle is "not found", never "forbidden".
+  if (!deps_.sessions.revoke_handle_of(auth->session.user_id, handle))
+    return send_error(req, res, 404, "No such session.");
+  ++sessions_revoked_;
+  log_event(log_level::info, "session_revoked", {{"user_id", auth->session.user_id}});
+  res.status = 204;
 }
 
 void gateway::verify(const httplib::Request& req, httplib::Response& res) {

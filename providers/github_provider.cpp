@@ -42,14 +42,18 @@ std::string github_provider::icon_svg() const {
 }
 
 std::string github_provider::authorize_url(const authorize_request& request) {
-  return config_.web_url + "/login/oauth/authorize?" +
-         build_query({{"response_type", "code"},
-                      {"client_id", config_.client_id},
-                      {"redirect_uri", request.redirect_uri},
-                      {"scope", "read:user user:email"},
-                      {"state", request.state},
-                      {"code_challenge", request.code_challenge},
-                      {"code_challenge_method", "S256"}});
+  std::string scope = "read:user user:email";
+  for (const auto& extra : request.extra_scopes)
+    if (extra != "read:user" && extra != "user:email") scope += " " + extra;
+  query_params params = {{"response_type", "code"},
+                         {"client_id", config_.client_id},
+                         {"redirect_uri", request.redirect_uri},
+                         {"scope", scope},
+                         {"state", request.state},
+                         {"code_challenge", request.code_challenge},
+                         {"code_challenge_method", "S256"}};
+  params.insert(params.end(), request.extra_params.begin(), request.extra_params.end());
+  return config_.web_url + "/login/oauth/authorize?" + build_query(params);
 }
 
 std::string parse_github_token_response(const http_response& response) {

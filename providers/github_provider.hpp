@@ -15,6 +15,9 @@ class github_provider : public provider {
   std::string icon_svg() const override;
   std::string redirect_uri() const override { return config_.callback_url; }
   std::string authorize_url(const authorize_request& request) override;
+  std::vector<std::string> allowed_extra_scopes() const override { return {"read:user", "user:email", "read:org"}; }
+  // GitHub's documented authorize parameters beyond the OAuth ones.
+  std::vector<std::string> allowed_auth_params() const override { return {"login", "allow_signup", "prompt"}; }
   external_identity fetch_identity(const code_exchange& exchange) override;
 
  private:

@@ -3,6 +3,7 @@
 // the provider's own worker actors and may block (network calls to the IdP).
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/identity.hpp"
 #include "core/url.hpp"
@@ -14,6 +15,8 @@ struct authorize_request {
   std::string code_challenge;  // PKCE S256
   std::string nonce;           // OIDC only
   std::string redirect_uri;
+  std::vector<std::string> extra_scopes;  // CVAT's `scope`, already checked against the allow-list
+  query_params extra_params;              // CVAT's `auth_params`, already checked against the allow-list
 };
 
 struct code_exchange {
@@ -41,6 +44,9 @@ class provider {
   virtual std::string icon_svg() const = 0;
   virtual std::string redirect_uri() const = 0;
   virtual std::string authorize_url(const authorize_request& request) = 0;
+  // What CVAT's `scope` and `auth_params` may add to the authorize request.
+  virtual std::vector<std::string> allowed_extra_scopes() const = 0;
+  virtual std::vector<std::string> allowed_auth_params() const = 0;
   virtual external_identity fetch_identity(const code_exchange& exchange) = 0;
 };
 

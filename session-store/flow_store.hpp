@@ -15,6 +15,10 @@ struct flow_record {
   std::string next;           // validated landing URL
   std::string binding_hash;   // hash of the browser-binding cookie
   std::string nonce;          // OIDC
+  std::string process = "login";  // CVAT's `process`: login or connect
+  std::string scope;              // CVAT's extra scopes, as asked (echoed to the CVAT UI)
+  std::string auth_params;        // CVAT's extra authorize parameters, as asked
+  std::string connect_user_id;    // process=connect: the signed-in user to link to
   long long created_at = 0;   // unix seconds
 };
 

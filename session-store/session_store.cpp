@@ -48,11 +48,7 @@ minted_session session_store::create(const std::string& user_id, const std::stri
   return minted;
 }
 
-std::optional<session_record> session_store::find(const std::string& secret) {
-  auto handle = sha256_hex(secret);
-  auto key = prefix_ + "session:" + handle;
-  auto reply = redis_.command({"HGETALL", key});
-  if (reply.elements.empty()) return std::nullopt;
+session_record session_store::parse(const std::string& handle, const redis_value& reply) {
   session_record r;
   r.handle = handle;
   for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -66,6 +62,15 @@ std::optional<session_record> session_store::find(const std::string& secret) {
     else if (field == "seen") r.last_seen = std::atoll(value.c_str());
     else if (field == "expires") r.expires_at = std::atoll(value.c_str());
   }
+  return r;
+}
+
+std::optional<session_record> session_store::find(const std::string& secret) {
+  auto handle = sha256_hex(secret);
+  auto key = prefix_ + "session:" + handle;
+  auto reply = redis_.command({"HGETALL", key});
+  if (reply.elements.empty()) return std::nullopt;
+  auto r = parse(handle, reply);
   auto now = unix_now();
   if (r.user_id.empty() || now >= r.expires_at) {
     revoke_handle(handle, r.user_id);
@@ -97,6 +102,35 @@ void session_store::revoke_all(const std::string& user_id) {
   for (const auto& handle : members.elements) commands.push_back({"DEL", prefix_ + "session:" + handle.text});
   commands.push_back({"DEL", index_key(user_id)});
   redis_.pipeline(commands);
+}
+
+}  // namespace sg
+
+namespace sg {
+
+std::vector<session_record> session_store::list(const std::string& user_id) {
+  auto members = redis_.command({"SMEMBERS", index_key(user_id)});
+  std::vector<redis_command_args> lookups;
+  for (const auto& handle : members.elements) lookups.push_back({"HGETALL", prefix_ + "session:" + handle.text});
+  auto replies = redis_.pipeline(lookups);
+  std::vector<session_record> out;
+  std::vector<redis_command_args> stale;
+  auto now = unix_now();
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto& handle = members.elements[i].text;
+    auto record = parse(handle, replies[i]);
+    if (record.user_id != user_id || now >= record.expires_at) stale.push_back({"SREM", index_key(user_id), handle});
+    else out.push_back(std::move(record));
+  }
+  redis_.pipeline(stale);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created < b.created; });
+  return out;
+}
+
+bool session_store::revoke_handle_of(const std::string& user_id, const std::string& handle) {
+  if (redis_.command({"SISMEMBER", index_key(user_id), handle}).integer != 1) return false;
+  revoke_handle(handle, user_id);
+  return true;
 }
 
 }  // namespace sg

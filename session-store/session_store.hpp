@@ -43,12 +43,17 @@ class session_store {
   std::optional<session_record> find(const std::string& secret);
   void revoke(const std::string& secret);
   void revoke_all(const std::string& user_id);
+  // The user's live sessions (expired ones are dropped from the index on the way).
+  std::vector<session_record> list(const std::string& user_id);
+  // Revokes the session with this public handle if it belongs to the user; false otherwise.
+  bool revoke_handle_of(const std::string& user_id, const std::string& handle);
 
   std::string key_for(const std::string& secret) const;
   std::string index_key(const std::string& user_id) const;
 
  private:
   void revoke_handle(const std::string& handle, const std::string& user_id);
+  static session_record parse(const std::string& handle, const redis_value& fields);
 
   redis_pool& redis_;
   std::string prefix_;

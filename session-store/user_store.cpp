@@ -75,6 +75,13 @@ std::string user_store::claim_username(const external_identity& identity, const 
   throw redis_command_error("could not find a free username");
 }
 
+user_record user_store::connect(const external_identity& identity, const std::string& user_id) {
+  if (!find(user_id)) throw account_conflict("The signed-in user no longer exists. Sign in again.");
+  if (link(identity, user_id) != user_id)
+    throw account_conflict("This " + identity.provider + " account is already linked to another user.");
+  return *find(user_id);
+}
+
 provision_result user_store::provision(const external_identity& identity, const std::string& created_via) {
   if (auto existing = linked_user(identity)) {
     if (auto user = find(*existing)) return {*user, false, false};

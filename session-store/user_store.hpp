@@ -40,6 +40,9 @@ class user_store {
 
   std::optional<user_record> find(const std::string& id);
   provision_result provision(const external_identity& identity, const std::string& created_via);
+  // process=connect: links the identity to `user_id`. Refused (account_conflict) when the
+  // identity already belongs to another user.
+  user_record connect(const external_identity& identity, const std::string& user_id);
 
   std::string identity_key(const std::string& provider, const std::string& subject) const;
   std::string email_key(const std::string& email) const;

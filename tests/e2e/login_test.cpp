@@ -140,6 +140,9 @@ TEST_CASE("methods listing and login page and paths and health endpoints", "[e2e
   CHECK(listing["google"]["is_enabled"] == false);
   CHECK(listing["amazon-cognito"]["is_enabled"] == false);
   CHECK(methods.body.find("test-secret") == std::string::npos);
+  auto enterprise_alias = b.get(env.replica(0) + "/api/auth/social");
+  CHECK(enterprise_alias.status == 200);
+  CHECK(enterprise_alias.body == methods.body);
 
   auto page = b.get(env.replica(0) + "/", "", {{"Accept", "text/html"}});
   CHECK(page.status == 200);

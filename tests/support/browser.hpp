@@ -31,6 +31,11 @@ class browser {
   http_result post(const std::string& url, const std::string& body, const std::string& content_type,
                    const std::string& replica = "", const std::map<std::string, std::string>& headers = {});
 
+  http_result send_delete(const std::string& url, const std::map<std::string, std::string>& headers = {},
+                          const std::string& replica = "") {
+    return send("DELETE", url, "", "", replica, headers);
+  }
+
   std::map<std::string, std::string> cookies;  // the site's cookies
 
  private:

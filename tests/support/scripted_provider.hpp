@@ -21,6 +21,12 @@ class scripted_provider : public provider {
     maybe_crash();
     return inner_ ? inner_->authorize_url(request) : "https://idp.test/authorize?state=" + request.state;
   }
+  std::vector<std::string> allowed_extra_scopes() const override {
+    return inner_ ? inner_->allowed_extra_scopes() : std::vector<std::string>{};
+  }
+  std::vector<std::string> allowed_auth_params() const override {
+    return inner_ ? inner_->allowed_auth_params() : std::vector<std::string>{};
+  }
   external_identity fetch_identity(const code_exchange& exchange) override {
     maybe_crash();
     if (inner_) return inner_->fetch_identity(exchange);

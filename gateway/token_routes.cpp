@@ -1,0 +1,45 @@
+// The CVAT UI's second step: POST /api/auth/<slug>/login/token trades socialgate's one-time
+// code for an API key (the session id) and the session and CSRF cookies.
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/responses.hpp"
+
+namespace sg {
+
+void gateway::login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+  if (!find_provider(slug)) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (req.body.size() > 8192) return send_error(req, res, 413, "Request body too large.");
+  std::string code;
+  if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return send_error(req, res, 400, "The request body is not a JSON object.");
+    auto it = body.find("code");
+    if (it != body.end() && it->is_string()) code = it->get<std::string>();
+  } else {
+    auto form = parse_form(req.body);
+    if (!form) return send_error(req, res, 400, "The request body is not a valid form.");
+    code = find_param(*form, "code").value_or("");
+  }
+  auto refuse = [&](const char* reason, const std::string& detail) {
+    log_event(log_level::warning, "token_refused", {{"provider", slug}, {"reason", reason}});
+    send_error(req, res, 400, detail);
+  };
+  if (code.empty() || code.size() > 256) return refuse("missing code", "The 'code' field is missing.");
+  auto record = deps_.login_codes.redeem(code);
+  if (!record) return refuse("unknown code", "This sign-in code is invalid, expired or already used. Sign in again.");
+  if (record->provider != slug) return refuse("provider mismatch", "This sign-in code was issued for another provider.");
+  auto binding = cookie(req, deps_.config.binding_cookie_name);
+  if (binding.empty() || !constant_time_equal(sha256_hex(binding), record->binding_hash))
+    return refuse("browser mismatch", "This sign-in code was issued to another browser. Sign in again here.");
+  if (!record->refusal.empty()) return refuse("refused login", record->refusal);
+
+  auto session = deps_.sessions.create(record->user_id, slug, req.get_header_value("User-Agent"));
+  ++logins_succeeded_;
+  set_session_cookies(res, session);
+  send_json(res, 200, nlohmann::json{{"key", session.secret}}.dump());
+}
+
+}  // namespace sg
