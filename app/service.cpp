@@ -28,6 +28,7 @@ struct service::impl {
   login_code_store login_codes;
   session_store sessions;
   user_store users;
+  rate_limiter limiter;
   actor_runtime runtime;
   gateway routes;
   httplib::Server server;
@@ -36,12 +37,14 @@ struct service::impl {
   impl(service_config c, std::vector<std::shared_ptr<provider>> providers)
       : config(std::move(c)),
         redis(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size)),
-        flows(redis, config.redis_prefix, config.flow_ttl_seconds),
+        flows(redis, config.redis_prefix, config.flow_ttl_seconds,
+              {config.max_flows_per_browser, config.max_flows_per_address}),
         login_codes(redis, config.redis_prefix, config.login_code_ttl_seconds),
         sessions(redis, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
         users(redis, config.redis_prefix),
+        limiter(redis, config.redis_prefix, config.rate_limits),
         runtime(providers, make_pool_settings(config)),
-        routes({config, redis, flows, login_codes, sessions, users, runtime, providers}) {}
+        routes({config, redis, flows, login_codes, sessions, users, limiter, runtime, providers}) {}
 };
 
 service::service(service_config config, std::vector<std::shared_ptr<provider>> providers)

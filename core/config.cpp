@@ -71,6 +71,58 @@ std::optional<github_config> load_github(const env_reader& env, const service_co
   return gh;
 }
 
+// "login=60/m,callback=60/m,token=60/m"; units s, m, h. "off" disables every limit.
+std::vector<rate_limit_rule> parse_rate_limits(const std::string& text) {
+  const char* variable = "SOCIAL_AUTH_RATE_LIMITS";
+  std::vector<rate_limit_rule> rules;
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "off") return rules;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    auto item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() + 1 : end + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('='), slash = item.find('/');
+    if (eq == std::string::npos || slash == std::string::npos || slash < eq)
+      throw config_error(variable, "expected items like login=60/m, got '" + item + "'");
+    rate_limit_rule rule;
+    rule.bucket = item.substr(0, eq);
+    if (rule.bucket != "login" && rule.bucket != "callback" && rule.bucket != "token")
+      throw config_error(variable, "unknown limit '" + rule.bucket + "'; use login, callback or token");
+    auto count = item.substr(eq + 1, slash - eq - 1);
+    auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), rule.limit);
+    if (ec != std::errc{} || ptr != count.data() + count.size() || rule.limit < 1)
+      throw config_error(variable, "the count in '" + item + "' must be a positive whole number");
+    auto unit = item.substr(slash + 1);
+    if (unit == "s") rule.window_seconds = 1;
+    else if (unit == "m") rule.window_seconds = 60;
+    else if (unit == "h") rule.window_seconds = 3600;
+    else throw config_error(variable, "the unit in '" + item + "' must be s, m or h");
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
+std::vector<ip_range> parse_trusted_proxies(const std::string& text) {
+  std::vector<ip_range> ranges;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    auto item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() + 1 : end + 1;
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item.empty()) continue;
+    auto range = parse_ip_range(item);
+    if (!range)
+      throw config_error("SOCIAL_AUTH_TRUSTED_PROXIES", "'" + item + "' is not an IP address or CIDR range");
+    ranges.push_back(*range);
+  }
+  return ranges;
+}
+
 }  // namespace
 
 service_config load_config(const env_reader& env) {
@@ -119,6 +171,13 @@ service_config load_config(const env_reader& env) {
   config.idp_timeout_seconds =
       static_cast<int>(env.number("SOCIALGATE_IDP_TIMEOUT_SECONDS", config.idp_timeout_seconds, 1, 120));
 
+  // Protective defaults: generous enough for an office of hundreds behind one NAT address,
+  // tight enough that one address cannot fill Redis with login state.
+  config.rate_limits = parse_rate_limits(env.value_or("SOCIAL_AUTH_RATE_LIMITS", "login=300/m,callback=300/m,token=300/m"));
+  config.trusted_proxies = parse_trusted_proxies(env.value_or("SOCIAL_AUTH_TRUSTED_PROXIES", ""));
+  config.max_flows_per_browser = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_BROWSER", config.max_flows_per_browser, 1, 1000);
+  config.max_flows_per_address = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS", config.max_flows_per_address, 1, 1000000);
+
   if (config.social_enabled) {
     config.github = load_github(env, config);
     if (env.value("SOCIAL_AUTH_GOOGLE_CLIENT_ID")) config.unsupported_providers.push_back("google");
@@ -144,6 +203,15 @@ std::string describe_config(const service_config& config) {
   out << "  flow: " << config.flow << ", email verification: " << config.email_verification << "\n";
   out << "  session idle lifetime: " << config.session_age << " s, absolute cap: "
       << config.session_absolute_age << " s\n";
+  if (config.rate_limits.empty()) {
+    out << "  rate limits: off\n";
+  } else {
+    out << "  rate limits per client address:";
+    for (const auto& rule : config.rate_limits)
+      out << " " << rule.bucket << "=" << rule.limit << "/" << rule.window_seconds << "s";
+    out << "\n";
+  }
+  out << "  trusted proxies: " << config.trusted_proxies.size() << " range(s)\n";
   if (config.allow_insecure_http)
     out << "  WARNING: SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on; http:// IdP URLs are accepted (development only)\n";
   out << "providers:\n";

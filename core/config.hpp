@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cidr.hpp"
 #include "core/env_config.hpp"
 
 namespace sg {
@@ -14,6 +15,13 @@ struct github_config {
   std::string web_url;       // SOCIAL_AUTH_GITHUB_URL
   std::string api_url;       // SOCIAL_AUTH_GITHUB_API_URL
   std::string callback_url;  // exact redirect_uri
+};
+
+// One per-client-address limit: `limit` requests per `window_seconds`, shared by all replicas.
+struct rate_limit_rule {
+  std::string bucket;  // login, callback, token
+  long limit = 0;
+  long window_seconds = 60;
 };
 
 struct service_config {
@@ -46,6 +54,12 @@ struct service_config {
   int idp_timeout_seconds = 10;
   long flow_ttl_seconds = 600;
   long login_code_ttl_seconds = 60;  // cvat-ui one-time codes
+
+  // Abuse limits (SPEC section 2 and 6). Empty rate_limits: off.
+  std::vector<rate_limit_rule> rate_limits;
+  std::vector<ip_range> trusted_proxies;
+  long max_flows_per_browser = 20;   // older open flows of the same browser are dropped
+  long max_flows_per_address = 600;  // open-flow starts per client address per flow TTL
 };
 
 // Throws config_error naming the variable and the fix.

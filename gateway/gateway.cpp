@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "gateway/client_address.hpp"
 #include "gateway/cookies.hpp"
 #include "gateway/responses.hpp"
 
@@ -58,7 +59,37 @@ httplib::Server::Handler gateway::guarded(Handler handler) {
   };
 }
 
+std::string gateway::client_of(const httplib::Request& req) const {
+  return client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"), deps_.config.trusted_proxies);
+}
+
+bool gateway::within_rate_limit(const httplib::Request& req, httplib::Response& res, const std::string& bucket) {
+  auto decision = deps_.limiter.check(bucket, client_of(req));
+  if (decision.allowed) return true;
+  ++rate_limited_;
+  log_event(log_level::warning, "rate_limited", {{"path", req.path}, {"bucket", bucket}});
+  res.set_header("Retry-After", std::to_string(decision.retry_after_seconds));
+  send_error(req, res, 429, "Too many requests from your address. Try again in " +
+                                std::to_string(decision.retry_after_seconds) + " seconds.");
+  return false;
+}
+
 void gateway::install(httplib::Server& server) {
+  // Limits on what a request may carry, before any route runs. (Request-line length, header
+  // line length and body size are enforced by cpp-httplib and set_payload_max_length.)
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    auto refuse = [&](int status, const char* problem) {
+      log_event(log_level::warning, "bad_request", {{"path", req.path}, {"reason", problem}});
+      send_error(req, res, status, problem);
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (req.headers.size() > 64) return refuse(431, "Too many request headers.");
+    for (const auto& [name, value] : req.headers)
+      if (value.size() > 8192) return refuse(431, "A request header is too large.");
+    if (req.params.size() > 32) return refuse(400, "Too many query parameters.");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
   // Paths match with and without the trailing slash; /api/auth/social/<slug>/... is an alias.
   const std::string slug = R"((?:social/)?([a-z0-9-]+|oidc/[A-Za-z0-9_.-]+))";
   server.Get("/api/auth/" + slug + "/login/?", guarded([this](const auto& req, auto& res) {

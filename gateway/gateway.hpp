@@ -14,6 +14,7 @@
 #include "gateway/next_url.hpp"
 #include "session-store/flow_store.hpp"
 #include "session-store/login_code_store.hpp"
+#include "session-store/rate_limiter.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
 
@@ -26,6 +27,7 @@ struct gateway_dependencies {
   login_code_store& login_codes;
   session_store& sessions;
   user_store& users;
+  rate_limiter& limiter;
   provider_pools& pools;
   std::vector<std::shared_ptr<provider>> providers;  // metadata (slug, name, icon, redirect URI)
 };
@@ -65,6 +67,9 @@ class gateway {
   httplib::Server::Handler guarded(Handler handler);
 
   std::optional<authenticated_request> authenticate(const httplib::Request& req);
+  std::string client_of(const httplib::Request& req) const;
+  // Counts the request against the client's limit for `bucket`; answers 429 itself when over.
+  bool within_rate_limit(const httplib::Request& req, httplib::Response& res, const std::string& bucket);
   // Unsafe methods authenticated by cookie must carry X-CSRFTOKEN equal to the CSRF cookie
   // minted with that session; key-authenticated requests need none. Answers 403 itself.
   bool csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth);
@@ -78,6 +83,8 @@ class gateway {
   std::atomic<std::uint64_t> logins_succeeded_{0};
   std::atomic<std::uint64_t> logins_failed_{0};
   std::atomic<std::uint64_t> sessions_revoked_{0};
+  std::atomic<std::uint64_t> rate_limited_{0};
+  std::atomic<std::uint64_t> flows_refused_{0};
 };
 
 }  // namespace sg

@@ -16,6 +16,7 @@ constexpr long binding_cookie_age = 365L * 24 * 3600;
 void gateway::login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
   auto idp = find_provider(slug);
   if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!within_rate_limit(req, res, "login")) return;
   auto next = next_policy_.validate(req.has_param("next") ? req.get_param_value("next") : "");
   if (!next) {
     log_event(log_level::warning, "next_refused", {{"provider", slug}});
@@ -54,7 +55,12 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
   authorize_request authorize{state, pkce_s256_challenge(flow.code_verifier), flow.nonce, flow.redirect_uri,
                               cvat.options->extra_scopes, cvat.options->extra_params};
   auto url = deps_.pools.authorize_url(slug, authorize);
-  deps_.flows.put(state, flow);
+  if (deps_.flows.put(state, flow, client_of(req)) == flow_put_result::address_limit) {
+    ++flows_refused_;
+    log_event(log_level::warning, "flow_limit", {{"provider", slug}});
+    res.set_header("Retry-After", std::to_string(deps_.flows.ttl_seconds()));
+    return send_error(req, res, 429, "Too many sign-ins in progress from your address. Finish one or try again later.");
+  }
 
   if (new_binding) {
     cookie_attributes attributes;
@@ -68,6 +74,7 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
 void gateway::login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
   auto idp = find_provider(slug);
   if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!within_rate_limit(req, res, "callback")) return;
   auto state = req.get_param_value("state");
   auto code = req.get_param_value("code");
   if (state.size() > max_state_length || code.size() > max_code_length) {

@@ -20,10 +20,14 @@ bool has_dangerous_decoded_character(std::string_view s) {
   return false;
 }
 
-// A safe site-relative reference: one leading slash, then not a second slash or backslash.
+// A safe site-relative reference: one leading slash, then not a second slash or backslash,
+// nor a non-ASCII character (Unicode slash look-alikes such as U+2215 or U+FF0F, which some
+// normalising proxies and frameworks turn into '/').
 bool is_safe_relative(std::string_view s) {
   if (s.empty() || s.front() != '/') return false;
-  return !(s.size() > 1 && (s[1] == '/' || s[1] == '\\'));
+  if (s.size() == 1) return true;
+  unsigned char second = static_cast<unsigned char>(s[1]);
+  return second != '/' && second != '\\' && second < 0x80;
 }
 
 }  // namespace

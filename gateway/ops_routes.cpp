@@ -53,6 +53,22 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
   line("socialgate_logins_total", "result=\"failure\"", static_cast<double>(logins_failed_.load()));
   out += "# TYPE socialgate_sessions_revoked_total counter\n";
   line("socialgate_sessions_revoked_total", "", static_cast<double>(sessions_revoked_.load()));
+  out += "# TYPE socialgate_rate_limited_total counter\n";
+  line("socialgate_rate_limited_total", "", static_cast<double>(rate_limited_.load()));
+  out += "# TYPE socialgate_flows_refused_total counter\n";
+  line("socialgate_flows_refused_total", "", static_cast<double>(flows_refused_.load()));
+  try {
+    // Over all replicas: flows started and consumed; the difference were never finished (or are open).
+    auto totals = deps_.flows.totals();
+    out += "# TYPE socialgate_flows_started_total counter\n";
+    line("socialgate_flows_started_total", "", static_cast<double>(totals.started));
+    out += "# TYPE socialgate_flows_finished_total counter\n";
+    line("socialgate_flows_finished_total", "", static_cast<double>(totals.finished));
+    out += "# TYPE socialgate_flows_unfinished gauge\n";
+    line("socialgate_flows_unfinished", "", static_cast<double>(totals.started - totals.finished));
+  } catch (const std::exception&) {
+    // Redis down: the rest of the metrics still answer.
+  }
   out += "# TYPE socialgate_redis_errors_total counter\n";
   line("socialgate_redis_errors_total", "", static_cast<double>(deps_.redis.errors()));
   out += "# TYPE socialgate_redis_connections_in_use gauge\n";

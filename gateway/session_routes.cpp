@@ -1,6 +1,7 @@
 // Endpoints that act on the caller's session: who am I, log out, forward-auth verify.
 #include <nlohmann/json.hpp>
 
+#include "core/bounded_json.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
@@ -45,7 +46,7 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   if (auth && !csrf_ok(req, res, *auth)) return;
   bool everywhere = false;
   if (!req.body.empty()) {
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    auto body = parse_bounded_json(req.body).value_or(nlohmann::json(nlohmann::json::value_t::discarded));
     if (body.is_discarded() && req.get_header_value("Content-Type").find("json") != std::string::npos)
       return send_error(req, res, 400, "The request body is not valid JSON.");
     if (body.is_object()) everywhere = body.value("all", false) == true;

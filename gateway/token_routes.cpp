@@ -2,6 +2,7 @@
 // code for an API key (the session id) and the session and CSRF cookies.
 #include <nlohmann/json.hpp>
 
+#include "core/bounded_json.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
@@ -11,10 +12,11 @@ namespace sg {
 
 void gateway::login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
   if (!find_provider(slug)) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!within_rate_limit(req, res, "token")) return;
   if (req.body.size() > 8192) return send_error(req, res, 413, "Request body too large.");
   std::string code;
   if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    auto body = parse_bounded_json(req.body).value_or(nlohmann::json(nlohmann::json::value_t::discarded));
     if (!body.is_object()) return send_error(req, res, 400, "The request body is not a JSON object.");
     auto it = body.find("code");
     if (it != body.end() && it->is_string()) code = it->get<std::string>();

@@ -2,15 +2,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/bounded_json.hpp"
+
 namespace sg {
 namespace {
 using json = nlohmann::json;
 using kind = provider_error::kind;
 
 json parse_json(const std::string& body, const char* what) {
-  auto doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) throw provider_error(kind::bad_response, std::string("GitHub sent malformed JSON for ") + what);
-  return doc;
+  auto doc = parse_bounded_json(body);
+  if (!doc) throw provider_error(kind::bad_response, std::string("GitHub sent malformed, oversized or too deeply nested JSON for ") + what);
+  return std::move(*doc);
 }
 
 std::string string_field(const json& doc, const char* name) {

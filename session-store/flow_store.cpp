@@ -11,21 +11,64 @@ std::string flow_store::key_for(const std::string& state) const {
   return prefix_ + "flow:" + sha256_hex(state);
 }
 
-void flow_store::put(const std::string& state, const flow_record& record) {
+namespace {
+// KEYS: flow key, the browser's set of open flows, the address's start counter, started counter.
+// ARGV: record, ttl, now, per-browser cap, per-address cap, flow-key prefix, this flow's hash.
+constexpr const char* put_script = R"lua(
+local ttl = tonumber(ARGV[2])
+if ARGV[5] ~= '0' then
+  local n = redis.call('INCR', KEYS[3])
+  if n == 1 then redis.call('EXPIRE', KEYS[3], ttl) end
+  if n > tonumber(ARGV[5]) then return 0 end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl, 'NX') then return -1 end
+redis.call('INCR', KEYS[4])
+local now = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[2], now, ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if extra > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[2], 0, extra - 1)) do
+    redis.call('DEL', ARGV[6] .. old)
+    redis.call('ZREM', KEYS[2], old)
+  end
+end
+return 1
+)lua";
+}  // namespace
+
+flow_store::counts flow_store::totals() {
+  auto replies = redis_.pipeline({{"GET", prefix_ + "stats:flows-started"}, {"GET", prefix_ + "stats:flows-finished"}});
+  return {replies[0].is_nil() ? 0 : std::atoll(replies[0].text.c_str()),
+          replies[1].is_nil() ? 0 : std::atoll(replies[1].text.c_str())};
+}
+
+flow_put_result flow_store::put(const std::string& state, const flow_record& record, const std::string& client_address) {
   nlohmann::json doc = {{"provider", record.provider},       {"verifier", record.code_verifier},
                         {"redirect_uri", record.redirect_uri}, {"next", record.next},
                         {"binding", record.binding_hash},      {"nonce", record.nonce},
                         {"created", record.created_at},        {"process", record.process},
                         {"scope", record.scope},               {"auth_params", record.auth_params},
                         {"connect_user", record.connect_user_id}};
-  // NX: a state collision (2^-256) must never overwrite another browser's flow.
-  auto reply = redis_.command({"SET", key_for(state), doc.dump(), "EX", std::to_string(ttl_seconds_), "NX"});
-  if (reply.is_nil()) throw redis_command_error("flow state collision");
+  auto hash = sha256_hex(state);
+  auto address_key = prefix_ + "flows-by-address:" + sha256_hex(client_address).substr(0, 32);
+  auto reply = redis_.command({"EVAL", put_script, "4", prefix_ + "flow:" + hash,
+                               prefix_ + "flows-by-browser:" + record.binding_hash, address_key,
+                               prefix_ + "stats:flows-started", doc.dump(), std::to_string(ttl_seconds_),
+                               std::to_string(record.created_at), std::to_string(limits_.per_browser),
+                               client_address.empty() ? "0" : std::to_string(limits_.per_address),
+                               prefix_ + "flow:", hash});
+  if (reply.integer == 0) return flow_put_result::address_limit;
+  // SET NX failed: a state collision (2^-256) must never overwrite another browser's flow.
+  if (reply.integer < 0) throw redis_command_error("flow state collision");
+  return flow_put_result::stored;
 }
 
 std::optional<flow_record> flow_store::consume(const std::string& state) {
   auto reply = redis_.command({"GETDEL", key_for(state)});
   if (reply.is_nil()) return std::nullopt;
+  redis_.command({"INCR", prefix_ + "stats:flows-finished"});
   auto doc = nlohmann::json::parse(reply.text, nullptr, false);
   if (!doc.is_object()) return std::nullopt;
   flow_record record;

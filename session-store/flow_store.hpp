@@ -22,21 +22,37 @@ struct flow_record {
   long long created_at = 0;   // unix seconds
 };
 
+// Bounds on open flows, so that starting logins without finishing them cannot fill Redis.
+struct flow_limits {
+  long per_browser = 20;   // a browser's oldest open flows are dropped beyond this
+  long per_address = 600;  // flow starts per client address per TTL window; beyond: refused
+};
+
+enum class flow_put_result { stored, address_limit };
+
 class flow_store {
  public:
-  flow_store(redis_pool& redis, std::string prefix, long ttl_seconds)
-      : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds) {}
+  flow_store(redis_pool& redis, std::string prefix, long ttl_seconds, flow_limits limits = {})
+      : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds), limits_(limits) {}
 
-  void put(const std::string& state, const flow_record& record);
+  // Stores the flow and applies the limits atomically (one Lua script).
+  flow_put_result put(const std::string& state, const flow_record& record, const std::string& client_address = "");
   // Atomic read-and-delete (GETDEL): a second consume of the same state finds nothing.
   std::optional<flow_record> consume(const std::string& state);
   std::string key_for(const std::string& state) const;
   long ttl_seconds() const { return ttl_seconds_; }
+  // Counted over all replicas: flows started, and flows consumed by a callback.
+  struct counts {
+    long long started = 0;
+    long long finished = 0;
+  };
+  counts totals();
 
  private:
   redis_pool& redis_;
   std::string prefix_;
   long ttl_seconds_;
+  flow_limits limits_;
 };
 
 }  // namespace sg

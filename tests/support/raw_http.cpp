@@ -46,11 +46,20 @@ raw_response raw_get(const std::string& origin, const std::string& target,
   for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
   request += "\r\n";
   send(fd, request.data(), request.size(), 0);
+  // Read until the whole response is in (head plus Content-Length bytes): a server may keep
+  // the connection open after answering, so waiting for the close would wait out its timeout.
   std::string received;
   char buffer[4096];
-  for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) received.append(buffer, static_cast<std::size_t>(n));
-  close(fd);
   raw_response response;
+  for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+    received.append(buffer, static_cast<std::size_t>(n));
+    auto head_end = received.find("\r\n\r\n");
+    if (head_end == std::string::npos) continue;
+    response.head = received.substr(0, head_end);
+    auto length = response.header("Content-Length");
+    if (received.size() >= head_end + 4 + (length.empty() ? 0 : std::stoul(length))) break;
+  }
+  close(fd);
   response.head = received.substr(0, received.find("\r\n\r\n"));
   if (response.head.size() > 12) response.status = std::stoi(response.head.substr(9, 3));
   return response;
