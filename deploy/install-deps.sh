@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2
   redis-server redis-tools curl nginx
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

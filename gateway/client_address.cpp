@@ -17,17 +17,22 @@ std::string trim(std::string s) {
 std::string client_address(const std::string& peer, const std::string& forwarded_for,
                            const std::vector<ip_range>& trusted_proxies) {
   if (forwarded_for.empty() || !trusted(peer, trusted_proxies)) return peer;
-  std::string candidate = peer;
-  std::size_t end = forwarded_for.size();
-  while (true) {
-    auto comma = forwarded_for.rfind(',', end == 0 ? 0 : end - 1);
-    auto start = comma == std::string::npos ? 0 : comma + 1;
-    auto hop = trim(forwarded_for.substr(start, end - start));
-    if (!parse_ip(hop)) return candidate;  // garbage: stop at the last address we could trust
-    candidate = hop;
-    if (!trusted(hop, trusted_proxies) || comma == std::string::npos) return candidate;
-    end = comma;
+  std::vector<std::string> hops;
+  std::size_t start = 0;
+  while (start <= forwarded_for.size()) {
+    auto comma = forwarded_for.find(',', start);
+    auto end = comma == std::string::npos ? forwarded_for.size() : comma;
+    hops.push_back(trim(forwarded_for.substr(start, end - start)));
+    start = end + 1;
   }
+  // Walk from the nearest hop outwards; stop at the first one that is not a trusted proxy.
+  std::string candidate = peer;
+  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+    if (!parse_ip(*hop)) return candidate;  // garbage: stop at the last address we could trust
+    candidate = *hop;
+    if (!trusted(*hop, trusted_proxies)) return candidate;
+  }
+  return candidate;
 }
 
 }  // namespace sg

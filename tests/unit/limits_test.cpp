@@ -72,6 +72,9 @@ TEST_CASE("client address: X-Forwarded-For is believed only from trusted proxies
   CHECK(client_address("10.0.0.2", "", proxies) == "10.0.0.2");
   CHECK(client_address("10.0.0.2", "garbage", proxies) == "10.0.0.2");
   CHECK(client_address("10.0.0.2", "10.0.0.5", proxies) == "10.0.0.5");
+  // Found by fuzzing: a leading comma before a trusted hop used to loop forever.
+  CHECK(client_address("10.0.0.2", ",10.0.0.5", proxies) == "10.0.0.5");
+  CHECK(client_address("10.0.0.2", ",,, 10.0.0.5,", proxies) == "10.0.0.2");
 }
 
 TEST_CASE("JSON from outside is bounded in depth and size", "[limits][security]") {
