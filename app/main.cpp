@@ -44,8 +44,6 @@ int main(int argc, char** argv) {
   if (config.allow_insecure_http)
     sg::log_event(sg::log_level::warning, "insecure_http_allowed",
                   {{"detail", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on: http:// IdP URLs accepted; development only"}});
-  for (const auto& name : config.unsupported_providers)
-    sg::log_event(sg::log_level::warning, "provider_not_available", {{"provider", name}});
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;

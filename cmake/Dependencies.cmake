@@ -3,6 +3,8 @@
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# CVAT's auth_config.yml is YAML (libyaml-cpp-dev).
+find_package(yaml-cpp REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # The Debian build of cpp-httplib is a compiled library; its pkg-config file carries the

@@ -123,6 +123,42 @@ std::vector<ip_range> parse_trusted_proxies(const std::string& text) {
   return ranges;
 }
 
+std::optional<google_config> load_google(const env_reader& env, const service_config& config) {
+  auto id = env.value("SOCIAL_AUTH_GOOGLE_CLIENT_ID");
+  auto secret = env.secret("SOCIAL_AUTH_GOOGLE_CLIENT_SECRET");
+  if (!id && !secret) return std::nullopt;
+  if (!id) throw config_error("SOCIAL_AUTH_GOOGLE_CLIENT_ID", "missing while SOCIAL_AUTH_GOOGLE_CLIENT_SECRET is set; set both to enable Google");
+  if (!secret) throw config_error("SOCIAL_AUTH_GOOGLE_CLIENT_SECRET", "missing while SOCIAL_AUTH_GOOGLE_CLIENT_ID is set; set it (or ..._FILE)");
+  google_config g{*id, *secret, "", ""};
+  g.issuer = checked_url("SOCIAL_AUTH_GOOGLE_ISSUER", env.value_or("SOCIAL_AUTH_GOOGLE_ISSUER", "https://accounts.google.com"),
+                         true, config.allow_insecure_http);
+  g.callback_url = env.value_or("GOOGLE_CALLBACK_URL", config.base_url + "/api/auth/google/login/callback/");
+  if (!parse_http_url(g.callback_url)) throw config_error("GOOGLE_CALLBACK_URL", "'" + g.callback_url + "' is not an http(s) URL");
+  return g;
+}
+
+std::optional<cognito_config> load_cognito(const env_reader& env, const service_config& config) {
+  auto domain = env.value("SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN");
+  auto id = env.value("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID");
+  auto secret = env.secret("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_SECRET");
+  if (!domain && !id && !secret) return std::nullopt;
+  if (!domain)
+    throw config_error("SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN",
+                       "missing; set the hosted-UI domain, e.g. https://<prefix>.auth.us-east-1.amazoncognito.com");
+  if (!id) throw config_error("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID", "missing while the Cognito domain is set");
+  if (!secret) throw config_error("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_SECRET", "missing while the Cognito domain is set; set it (or ..._FILE)");
+  cognito_config c;
+  c.domain = checked_url("SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN", *domain, true, config.allow_insecure_http);
+  c.client_id = *id;
+  c.client_secret = *secret;
+  if (auto issuer = env.value("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER"))
+    c.issuer = checked_url("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER", *issuer, true, config.allow_insecure_http);
+  c.callback_url = env.value_or("AMAZON_COGNITO_CALLBACK_URL", config.base_url + "/api/auth/amazon-cognito/login/callback/");
+  if (!parse_http_url(c.callback_url))
+    throw config_error("AMAZON_COGNITO_CALLBACK_URL", "'" + c.callback_url + "' is not an http(s) URL");
+  return c;
+}
+
 }  // namespace
 
 service_config load_config(const env_reader& env) {
@@ -180,9 +216,12 @@ service_config load_config(const env_reader& env) {
 
   if (config.social_enabled) {
     config.github = load_github(env, config);
-    if (env.value("SOCIAL_AUTH_GOOGLE_CLIENT_ID")) config.unsupported_providers.push_back("google");
-    if (env.value("SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID")) config.unsupported_providers.push_back("amazon-cognito");
-    if (env.value("AUTH_CONFIG_PATH")) config.unsupported_providers.push_back("oidc (AUTH_CONFIG_PATH)");
+    config.google = load_google(env, config);
+    config.cognito = load_cognito(env, config);
+  }
+  // SSO IdPs of auth_config.yml do not depend on the social master switch (as in CVAT).
+  if (auto path = env.value("AUTH_CONFIG_PATH")) {
+    config.sso_providers = load_auth_config(*path, config.base_url, config.allow_insecure_http);
   }
   return config;
 }
@@ -222,8 +261,25 @@ std::string describe_config(const service_config& config) {
   } else {
     out << "  github: disabled (set SOCIAL_AUTH_GITHUB_CLIENT_ID and SOCIAL_AUTH_GITHUB_CLIENT_SECRET)\n";
   }
-  for (const auto& name : config.unsupported_providers)
-    out << "  " << name << ": configured, but not available in this version yet (ignored)\n";
+  if (config.google) {
+    out << "  google: enabled (client id " << config.google->client_id << ", issuer " << config.google->issuer << ")\n";
+    out << "    register this callback URL at Google: " << config.google->callback_url << "\n";
+  } else {
+    out << "  google: disabled (set SOCIAL_AUTH_GOOGLE_CLIENT_ID and SOCIAL_AUTH_GOOGLE_CLIENT_SECRET)\n";
+  }
+  if (config.cognito) {
+    out << "  amazon-cognito: enabled (client id " << config.cognito->client_id << ", domain " << config.cognito->domain << ")\n";
+    out << "    register this callback URL in the app client: " << config.cognito->callback_url << "\n";
+    out << "    ID tokens: " << (config.cognito->issuer.empty() ? "not verified (set SOCIAL_AUTH_AMAZON_COGNITO_ISSUER)"
+                                                                : "verified against " + config.cognito->issuer) << "\n";
+  } else {
+    out << "  amazon-cognito: disabled (set SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID and _CLIENT_SECRET)\n";
+  }
+  for (const auto& idp : config.sso_providers) {
+    out << "  oidc/" << idp.id << " (" << idp.name << "): enabled, issuer " << idp.server_url
+        << (idp.email_domain.empty() ? "" : ", email domain " + idp.email_domain) << ", weight " << idp.weight << "\n";
+    out << "    register this callback URL at the IdP: " << idp.callback_url << "\n";
+  }
   return out.str();
 }
 

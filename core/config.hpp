@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/auth_config.hpp"
 #include "core/cidr.hpp"
 #include "core/env_config.hpp"
 
@@ -24,13 +25,30 @@ struct rate_limit_rule {
   long window_seconds = 60;
 };
 
+struct google_config {
+  std::string client_id;
+  std::string client_secret;
+  std::string issuer;  // SOCIAL_AUTH_GOOGLE_ISSUER
+  std::string callback_url;
+};
+
+struct cognito_config {
+  std::string domain;  // hosted-UI base URL
+  std::string client_id;
+  std::string client_secret;
+  std::string issuer;  // user-pool issuer; empty: ID tokens are not verified (UserInfo only)
+  std::string callback_url;
+};
+
 struct service_config {
   bool social_enabled = false;
   std::string host = "localhost";
   std::string base_url;  // without trailing slash
   bool secure_cookies = false;
   std::optional<github_config> github;
-  std::vector<std::string> unsupported_providers;  // configured but not built into this version
+  std::optional<google_config> google;
+  std::optional<cognito_config> cognito;
+  std::vector<sso_identity_provider> sso_providers;  // AUTH_CONFIG_PATH
 
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;

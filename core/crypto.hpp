@@ -1,6 +1,7 @@
 #pragma once
 // Randomness, hashing and encodings used for every secret socialgate mints or stores.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ std::string random_bytes(std::size_t count);
 std::string random_token(std::size_t entropy_bytes = 32);
 
 std::string base64url_encode(std::string_view data);
+// Unpadded or padded base64url; nullopt on any character outside the alphabet.
+std::optional<std::string> base64url_decode(std::string_view text);
 std::string base64_encode(std::string_view data);
 std::string sha256_raw(std::string_view data);
 std::string sha256_hex(std::string_view data);

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2
+  libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2 libyaml-cpp-dev
   redis-server redis-tools curl nginx
   clang-14 libclang-rt-14-dev
 )

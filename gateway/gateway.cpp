@@ -102,6 +102,7 @@ void gateway::install(httplib::Server& server) {
                 login_token(req, res, req.matches[1]);
               }));
   server.Get("/api/auth/social(?:/methods)?/?", guarded([this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/auth/oidc/select-idp/?", guarded([this](const auto& req, auto& res) { select_idp(req, res); }));
   server.Get("/api/auth/sessions/?", guarded([this](const auto& req, auto& res) { list_sessions(req, res); }));
   server.Delete("/api/auth/sessions/([0-9a-f]{64})/?", guarded([this](const auto& req, auto& res) {
                   revoke_session(req, res, req.matches[1]);

@@ -52,6 +52,7 @@ class gateway {
   void login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug);
   void login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug);
   void list_sessions(const httplib::Request& req, httplib::Response& res);
+  void select_idp(const httplib::Request& req, httplib::Response& res);
   void revoke_session(const httplib::Request& req, httplib::Response& res, const std::string& handle);
   void users_self(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);

@@ -11,7 +11,10 @@ void gateway::login_page(const httplib::Request& req, httplib::Response& res) {
   std::string buttons;
   for (const auto& p : deps_.providers) {
     auto href = "/api/auth/" + p->slug() + "/login/?" + build_query({{"next", next}});
-    buttons += "<a class=\"button\" href=\"" + html_escape(href) + "\">" + p->icon_svg() +
+    auto icon = p->icon_svg();
+    for (const auto& m : social_methods())
+      if (icon.empty() && m.slug == p->slug()) icon = m.icon;
+    buttons += "<a class=\"button\" href=\"" + html_escape(href) + "\">" + icon +
                "<span>Sign in with " + html_escape(p->public_name()) + "</span></a>\n";
   }
   if (buttons.empty()) buttons = "<p>No sign-in provider is enabled on this server.</p>";

@@ -13,11 +13,26 @@ void gateway::methods(const httplib::Request&, httplib::Response& res) {
     for (const auto& method : social_methods()) {
       auto enabled = find_provider(method.slug);
       listing[method.slug] = {{"is_enabled", enabled != nullptr},
-                              {"icon", enabled ? enabled->icon_svg() : method.icon},
+                              {"icon", enabled && !enabled->icon_svg().empty() ? enabled->icon_svg() : method.icon},
                               {"public_name", method.public_name}};
     }
   }
   send_json(res, 200, listing.dump());
+}
+
+// The IdP of auth_config.yml for an email address: matching email_domain, lowest weight.
+void gateway::select_idp(const httplib::Request& req, httplib::Response& res) {
+  auto email = req.get_param_value("email");
+  auto at = email.rfind('@');
+  if (email.size() > 320 || at == std::string::npos || at + 1 >= email.size())
+    return send_error(req, res, 400, "Give an email address: ?email=user@example.com");
+  auto domain = lower_ascii(email.substr(at + 1));
+  const sso_identity_provider* best = nullptr;
+  for (const auto& idp : deps_.config.sso_providers)
+    if (lower_ascii(idp.email_domain) == domain && (!best || idp.weight < best->weight)) best = &idp;
+  if (!best) return send_error(req, res, 404, "No sign-in provider is configured for this email domain.");
+  send_json(res, 200, nlohmann::json{{"id", best->id}, {"name", best->name},
+                                     {"login_url", "/api/auth/oidc/" + best->id + "/login/"}}.dump());
 }
 
 void gateway::healthz(const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); }
@@ -27,8 +42,10 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
   nlohmann::json providers = nlohmann::json::object();
   bool pools_ok = true;
   for (const auto& pool : deps_.pools.status()) {
-    pools_ok = pools_ok && pool.ready;
-    providers[pool.slug] = {{"ready", pool.ready},          {"state", pool.state},
+    auto idp = find_provider(pool.slug);
+    bool idp_ready = idp && idp->ready();  // e.g. OIDC discovery loaded
+    pools_ok = pools_ok && pool.ready && idp_ready;
+    providers[pool.slug] = {{"ready", pool.ready && idp_ready}, {"idp_ready", idp_ready},          {"state", pool.state},
                             {"workers", pool.workers_alive}, {"workers_target", pool.workers_target},
                             {"busy", pool.busy},            {"queued", pool.queued},
                             {"restarts", pool.restarts},    {"retries", pool.retries},

@@ -47,6 +47,15 @@ class provider {
   // What CVAT's `scope` and `auth_params` may add to the authorize request.
   virtual std::vector<std::string> allowed_extra_scopes() const = 0;
   virtual std::vector<std::string> allowed_auth_params() const = 0;
+  // OIDC: the issuer the authorization response's `iss` (RFC 9207) must equal, and whether the
+  // IdP promised to always send it. Empty for OAuth-only providers such as GitHub.
+  virtual std::string response_issuer() const { return ""; }
+  virtual bool response_issuer_required() const { return false; }
+  // False while the provider cannot work yet (e.g. OIDC discovery not loaded); /readyz shows it.
+  virtual bool ready() const { return true; }
+  virtual bool uses_nonce() const { return false; }
+  // What a user first made through this provider is: "social" or "sso" (auth_config.yml).
+  virtual std::string created_via() const { return "social"; }
   virtual external_identity fetch_identity(const code_exchange& exchange) = 0;
 };
 

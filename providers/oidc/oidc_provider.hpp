@@ -1,0 +1,88 @@
+#pragma once
+// An OpenID Connect relying party: Google, Amazon Cognito and any IdP of auth_config.yml.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "providers/http_client.hpp"
+#include "providers/oidc/jwk.hpp"
+#include "providers/provider.hpp"
+
+namespace sg::oidc {
+
+struct endpoints {
+  std::string issuer;
+  std::string authorization;
+  std::string token;
+  std::string userinfo;
+  std::string jwks;
+  std::vector<std::string> signing_algs;
+  std::vector<std::string> pkce_methods;
+  bool iss_in_response = false;
+};
+
+struct oidc_settings {
+  std::string slug;
+  std::string public_name;
+  std::string icon;
+  std::string client_id;
+  std::string client_secret;
+  std::string token_auth_method = "client_secret_basic";  // or client_secret_post
+  std::string callback_url;
+  std::string issuer;         // expected `iss`
+  std::string discovery_url;  // empty: fixed endpoints below
+  std::optional<endpoints> fixed;  // Cognito: hosted-UI endpoints derived from the domain
+  bool verify_id_token = true;
+  std::vector<std::string> scopes = {"openid", "email", "profile"};
+  query_params authorize_params;  // e.g. Google's access_type=online
+  std::vector<std::string> allowed_algs;  // empty: every supported algorithm the IdP announces
+  std::vector<std::string> extra_scopes_allowed;
+  std::vector<std::string> auth_params_allowed = {"prompt", "login_hint", "max_age", "ui_locales", "hd"};
+  std::string created_via = "social";
+};
+
+class oidc_provider : public provider {
+ public:
+  oidc_provider(oidc_settings settings, http_client_settings http);
+  ~oidc_provider() override;
+
+  std::string slug() const override { return settings_.slug; }
+  std::string public_name() const override { return settings_.public_name; }
+  std::string icon_svg() const override { return settings_.icon; }
+  std::string redirect_uri() const override { return settings_.callback_url; }
+  std::string authorize_url(const authorize_request& request) override;
+  std::vector<std::string> allowed_extra_scopes() const override { return settings_.extra_scopes_allowed; }
+  std::vector<std::string> allowed_auth_params() const override { return settings_.auth_params_allowed; }
+  external_identity fetch_identity(const code_exchange& exchange) override;
+  std::string response_issuer() const override;
+  bool response_issuer_required() const override;
+  bool ready() const override { return loaded_.load(); }
+  bool uses_nonce() const override { return true; }
+  std::string created_via() const override { return settings_.created_via; }
+
+ private:
+  endpoints current_endpoints();  // throws provider_error(unavailable) when not loaded
+  bool refresh_discovery();
+  std::vector<jwk> keys(bool force_refetch);
+  void background_refresh();
+
+  oidc_settings settings_;
+  http_client http_;
+  mutable std::mutex mutex_;
+  std::optional<endpoints> endpoints_;
+  std::vector<jwk> keys_;
+  std::chrono::steady_clock::time_point keys_fetched_{};
+  std::atomic<bool> loaded_{false};
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+// Parsing of IdP documents, separate so that tests and fuzzers can reach them.
+endpoints parse_discovery(const std::string& body, const std::string& expected_issuer);
+// `email_verified` may be a boolean or the string "true"/"false" (Cognito).
+external_identity identity_from_claims(const nlohmann::json& claims, const std::string& slug);
+
+}  // namespace sg::oidc
