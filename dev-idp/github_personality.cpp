@@ -115,7 +115,7 @@ void install_github_personality(httplib::Server& server, idp_state& state, githu
     }
     auto code = state.issue_code({client->id, redirect_uri, user->login, req.get_param_value("code_challenge"),
                                   req.get_param_value("code_challenge_method"),
-                                  std::chrono::steady_clock::now() + std::chrono::seconds(options.code_lifetime_seconds)});
+                                  std::chrono::steady_clock::now() + std::chrono::seconds(options.code_lifetime_seconds), ""});
     res.set_redirect(with_query(redirect_uri, {{"code", code}, {"state", state_param}}));
   });
 

@@ -39,6 +39,7 @@ struct issued_code {
   std::string code_challenge;
   std::string code_challenge_method;
   std::chrono::steady_clock::time_point expires;
+  std::string nonce;  // OIDC
 };
 
 class idp_state {
@@ -60,6 +61,8 @@ class idp_state {
   std::atomic<long> user_requests{0};
   std::atomic<long> enterprise_api_requests{0};  // under /api/v3
   std::atomic<long> authorize_requests{0};
+  std::atomic<long> jwks_requests{0};
+  std::string base_url;  // http://host:port, set once the port is bound (before serving)
 
  private:
   mutable std::mutex mutex_;

@@ -6,6 +6,8 @@
 //                        default dev-client:dev-secret)
 //   --users FILE         JSON list of users (DEV_IDP_USERS_FILE)
 //   --no-auto-create     unknown logins are refused instead of created
+// Personalities: GitHub at the root (and /api/v3), OIDC at /google, /cognito and /oidc (see
+// oidc_personality.hpp for their paths, key rotation and misbehaviour switches).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include "core/log.hpp"
 #include "dev-idp/github_personality.hpp"
 #include "dev-idp/idp_state.hpp"
+#include "dev-idp/oidc_personality.hpp"
 
 namespace {
 
@@ -103,9 +106,14 @@ int main(int argc, char** argv) {
 
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   sg::dev::install_github_personality(server, state, github);
+  // OIDC: a Google-like issuer, a Cognito-like hosted UI, and a generic IdP signing with ES256.
+  sg::dev::install_oidc_personality(server, state, {"/google", false, "RS256"});
+  sg::dev::install_oidc_personality(server, state, {"/cognito", true, "RS256"});
+  sg::dev::install_oidc_personality(server, state, {"/oidc", false, "ES256"});
   server.Get("/_dev/stats", [&state](const httplib::Request&, httplib::Response& res) {
     nlohmann::json doc = {{"authorize_requests", state.authorize_requests.load()},
                           {"token_requests", state.token_requests.load()},
+                          {"jwks_requests", state.jwks_requests.load()},
                           {"user_requests", state.user_requests.load()},
                           {"enterprise_api_requests", state.enterprise_api_requests.load()}};
     res.set_content(doc.dump(), "application/json");
@@ -129,6 +137,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "socialgate-dev-idp: cannot listen on %s\n", listen.c_str());
     return 1;
   }
+  state.base_url = "http://" + host + ":" + std::to_string(bound);
   static httplib::Server* running = &server;
   std::signal(SIGTERM, [](int) { running->stop(); });
   std::signal(SIGINT, [](int) { running->stop(); });

@@ -120,7 +120,11 @@ void oidc_provider::background_refresh() {
     bool ok = refresh_discovery();
     if (ok && settings_.verify_id_token) {
       try {
-        keys(true);
+        {
+          std::lock_guard lock(mutex_);
+          keys_.clear();  // scheduled refresh: fetch the set anew
+        }
+        keys(false);
       } catch (const std::exception& e) {
         ok = false;
       }
@@ -166,10 +170,12 @@ std::vector<jwk> oidc_provider::keys(bool force_refetch) {
   auto jwks_url = current_endpoints().jwks;
   {
     std::lock_guard lock(mutex_);
-    auto age = std::chrono::steady_clock::now() - keys_fetched_;
-    // An unknown kid refetches the set, but at most every 10 s: a stream of forged kids must
-    // not turn into a stream of requests to the IdP.
-    if (!keys_.empty() && (!force_refetch || age < std::chrono::seconds(10))) return keys_;
+    auto now = std::chrono::steady_clock::now();
+    if (!keys_.empty() && !force_refetch) return keys_;
+    // An unknown kid refetches the set, but at most once every 10 s: a stream of forged kids
+    // must not turn into a stream of requests to the IdP.
+    if (!keys_.empty() && now - last_forced_fetch_ < std::chrono::seconds(10)) return keys_;
+    if (force_refetch) last_forced_fetch_ = now;
   }
   auto response = http_.get(jwks_url, {{"Accept", "application/json"}});
   if (response.status != 200) throw provider_error(kind::unavailable, "the IdP's JWKS answered " + std::to_string(response.status));
@@ -181,7 +187,6 @@ std::vector<jwk> oidc_provider::keys(bool force_refetch) {
   }
   std::lock_guard lock(mutex_);
   keys_ = std::move(fetched);
-  keys_fetched_ = std::chrono::steady_clock::now();
   return keys_;
 }
 

@@ -73,7 +73,7 @@ class oidc_provider : public provider {
   mutable std::mutex mutex_;
   std::optional<endpoints> endpoints_;
   std::vector<jwk> keys_;
-  std::chrono::steady_clock::time_point keys_fetched_{};
+  std::chrono::steady_clock::time_point last_forced_fetch_{};  // refetch for an unknown kid
   std::atomic<bool> loaded_{false};
   std::condition_variable stop_signal_;
   bool stopping_ = false;

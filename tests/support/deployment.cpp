@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/url.hpp"
+#include "support/wait.hpp"
 
 namespace sg::test {
 
@@ -50,6 +51,26 @@ std::map<std::string, std::string> deployment::socialgate_env() const {
       {"SOCIALGATE_IDP_TIMEOUT_SECONDS", "5"},
       {"REDIS_URL", redis_->url()},
   };
+  if (options_.oidc) {
+    env["SOCIAL_AUTH_GOOGLE_CLIENT_ID"] = "test-client";
+    env["SOCIAL_AUTH_GOOGLE_CLIENT_SECRET"] = "test-secret";
+    env["SOCIAL_AUTH_GOOGLE_ISSUER"] = idp_url_ + "/google";
+    env["SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN"] = idp_url_ + "/cognito";
+    env["SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID"] = "test-client";
+    env["SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_SECRET"] = "test-secret";
+    env["SOCIAL_AUTH_AMAZON_COGNITO_ISSUER"] = idp_url_ + "/cognito";
+    auto path = scratch_.path() + "/auth_config.yml";
+    std::ofstream(path) << "sso:\n  enabled: true\n  identity_providers:\n"
+                        << "    - id: corp\n      protocol: OIDC\n      name: Corp SSO\n"
+                        << "      server_url: " << idp_url_ << "/oidc\n"
+                        << "      client_id: test-client\n      client_secret: test-secret\n"
+                        << "      token_auth_method: client_secret_post\n      email_domain: example.com\n      weight: 1\n"
+                        << "    - id: corp-backup\n      protocol: OIDC\n      name: Corp backup\n"
+                        << "      server_url: " << idp_url_ << "/oidc/\n"
+                        << "      client_id: test-client\n      client_secret: test-secret\n"
+                        << "      email_domain: example.com\n      weight: 5\n";
+    env["AUTH_CONFIG_PATH"] = path;
+  }
   for (const auto& [k, v] : options_.env) env[k] = v;
   return env;
 }
@@ -63,6 +84,12 @@ std::size_t deployment::start_replica(const std::map<std::string, std::string>& 
   auto port = replicas_.back()->wait_for_listening_port();
   if (!port) throw std::runtime_error("socialgate did not start:\n" + replicas_.back()->log());
   replica_urls_.push_back("http://127.0.0.1:" + std::to_string(*port));
+  // Ready means Redis answers and every provider works (OIDC discovery loads in the background).
+  httplib::Client probe(replica_urls_.back());
+  wait_until([&] {
+    auto r = probe.Get("/readyz");
+    return r && r->status == 200;
+  });
   return index;
 }
 
@@ -71,6 +98,12 @@ nlohmann::json deployment::idp_stats() const {
   auto response = client.Get("/_dev/stats");
   if (!response) throw std::runtime_error("dev IdP does not answer");
   return nlohmann::json::parse(response->body);
+}
+
+int deployment::idp_post(const std::string& path) const {
+  httplib::Client client(idp_url_);
+  auto response = client.Post(path.c_str());
+  return response ? response->status : 0;
 }
 
 login_outcome deployment::begin_login(browser& b, const std::string& login, std::size_t start_on,

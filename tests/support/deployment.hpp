@@ -20,6 +20,7 @@ struct deployment_options {
   std::string site = "http://socialgate.test";  // CVAT_BASE_URL: the load balancer's address
   std::map<std::string, std::string> env;  // extra socialgate variables
   std::string idp_users_json;              // users of the dev IdP; default: its built-in ones
+  bool oidc = false;  // also Google, Cognito and auth_config.yml IdPs (oidc/corp, oidc/corp-backup), all at the dev IdP
 };
 
 struct login_outcome {
@@ -44,6 +45,8 @@ class deployment {
   child_process& replica_process(std::size_t i) { return *replicas_.at(i); }
   const std::string& idp_url() const { return idp_url_; }
   nlohmann::json idp_stats() const;
+  // POST to the dev IdP (misbehaviour switches, key rotation); returns the status.
+  int idp_post(const std::string& path) const;
   redis_server& redis() { return *redis_; }
   const std::string& scratch() const { return scratch_.path(); }
 
