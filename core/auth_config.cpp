@@ -26,8 +26,23 @@ std::string required(const YAML::Node& idp, const char* field, const std::string
 }
 }  // namespace
 
+namespace {
+std::vector<sso_identity_provider> load(const std::string& path, const std::string& base_url, bool allow_insecure_http);
+}  // namespace
+
 std::vector<sso_identity_provider> load_auth_config(const std::string& path, const std::string& base_url,
                                                     bool allow_insecure_http) {
+  // yaml-cpp throws for shapes it did not expect (a scalar where a mapping should be, ...):
+  // every such case is the operator's file at fault, never a crash.
+  try {
+    return load(path, base_url, allow_insecure_http);
+  } catch (const YAML::Exception& e) {
+    throw config_error(variable, path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+namespace {
+std::vector<sso_identity_provider> load(const std::string& path, const std::string& base_url, bool allow_insecure_http) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -36,6 +51,7 @@ std::vector<sso_identity_provider> load_auth_config(const std::string& path, con
   } catch (const YAML::Exception& e) {
     throw config_error(variable, path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+  if (!root.IsMap()) throw config_error(variable, path + ": line 1: the file must be a mapping with an 'sso' section");
   auto sso = root["sso"];
   if (!sso || !sso.IsMap()) throw config_error(variable, path + ": no 'sso' section");
   if (sso["enabled"] && sso["enabled"].IsScalar() && sso["enabled"].as<std::string>() == "false") return {};
@@ -83,5 +99,6 @@ std::vector<sso_identity_provider> load_auth_config(const std::string& path, con
   }
   return idps;
 }
+}  // namespace
 
 }  // namespace sg

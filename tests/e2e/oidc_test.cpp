@@ -155,6 +155,8 @@ TEST_CASE("auth_config.yml errors stop start-up with the line and the field at f
            bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: SAML\n      server_url: https://idp.example\n      client_id: x\n      client_secret: y\n", "SAML"},
            bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      server_url: http://idp.example\n      client_id: x\n      client_secret: y\n", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP"},
            bad_file{"sso: [unclosed\n", "line"},
+           bad_file{"just a scalar\n", "mapping"},  // found by fuzzing: yaml-cpp threw past the loader
+           bad_file{"sso:\n  identity_providers: 5\n", "must be a list"},
        }) {
     INFO(yaml);
     auto path = dir.path() + "/auth_config.yml";
