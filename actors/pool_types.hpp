@@ -18,6 +18,10 @@ struct pool_settings {
   std::chrono::seconds restart_window{10};  // ... in this window, then backoff
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{30000};
+  // Circuit breaker: this many IdP failures in a row open it; after the cooldown one call
+  // probes the IdP, and its success closes the breaker again.
+  int breaker_threshold = 5;
+  std::chrono::milliseconds breaker_cooldown{10000};
 };
 
 struct pool_status {
@@ -30,6 +34,9 @@ struct pool_status {
   int queued = 0;
   std::uint64_t restarts = 0;
   std::uint64_t retries = 0;  // calls re-sent because their worker died before taking them
+  std::string breaker = "closed";  // closed, open, half-open
+  std::uint64_t breaker_opened = 0;
+  std::uint64_t breaker_rejected = 0;
   std::vector<std::uint64_t> worker_ids;  // actor ids, to observe restarts in tests
 };
 

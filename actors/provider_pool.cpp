@@ -48,12 +48,64 @@ struct pending_call {
   caf::message request;
   caf::typed_response_promise<pool_call_result> promise;
   int attempts = 0;
+  bool calls_idp = false;  // a code exchange: its outcome feeds the circuit breaker
 };
+
+// An IdP that is down, slow or answering garbage; not a user's bad or replayed code.
+bool idp_failed(const pool_call_result& result) {
+  return !result.ok && !result.pool_failure && !result.worker_crashed &&
+         result.error_kind != provider_error::kind::rejected;
+}
 
 struct worker_slot {
   caf::actor handle;
   bool busy = false;
   bool down = false;  // known dead (a call bounced), DOWN not processed yet: send it nothing
+};
+
+// Opens after repeated IdP failures so that a dead IdP costs a user nothing but a fast 503,
+// and closes by itself when a probe call succeeds.
+struct circuit_breaker {
+  enum class phase { closed, open, half_open };
+  phase state = phase::closed;
+  int consecutive_failures = 0;
+  std::chrono::steady_clock::time_point opened_at{};
+  bool probe_in_flight = false;
+  std::uint64_t opened = 0;
+  std::uint64_t rejected = 0;
+
+  // May a call go to the IdP now? Moves open to half-open after the cooldown (one probe).
+  bool admit(std::chrono::milliseconds cooldown) {
+    if (state == phase::closed) return true;
+    if (state == phase::open && std::chrono::steady_clock::now() - opened_at >= cooldown) {
+      state = phase::half_open;
+      probe_in_flight = false;
+    }
+    if (state == phase::half_open && !probe_in_flight) {
+      probe_in_flight = true;
+      return true;
+    }
+    ++rejected;
+    return false;
+  }
+  void record(bool idp_failed, int threshold) {
+    if (!idp_failed) {
+      state = phase::closed;
+      consecutive_failures = 0;
+      probe_in_flight = false;
+      return;
+    }
+    ++consecutive_failures;
+    if (state == phase::half_open || consecutive_failures >= threshold) {
+      if (state != phase::open) ++opened;
+      state = phase::open;
+      opened_at = std::chrono::steady_clock::now();
+      probe_in_flight = false;
+    }
+  }
+  const char* name() const {
+    return state == phase::closed ? "closed" : state == phase::open ? "open" : "half-open";
+  }
 };
 
 struct supervisor_state {
@@ -66,6 +118,7 @@ struct supervisor_state {
   bool in_backoff = false;
   std::uint64_t restarts = 0;
   std::uint64_t retries = 0;
+  circuit_breaker breaker;
   static inline const char* name = "provider_supervisor";
 
   // Workers are monitored, not linked: take them down with the supervisor. (CAF destroys
@@ -106,6 +159,7 @@ void send_to_worker(supervisor_actor* self, std::size_t index, pending_call call
   self->request(worker, caf::duration{self->state.settings.call_timeout}, call.request)
       .then(
           [self, call, finish](pool_call_result& result) mutable {
+            if (call.calls_idp) self->state.breaker.record(idp_failed(result), self->state.settings.breaker_threshold);
             call.promise.deliver(std::move(result));
             finish();
           },
@@ -118,6 +172,7 @@ void send_to_worker(supervisor_actor* self, std::size_t index, pending_call call
                 if (s.handle == worker) s.down = true;
               self->state.queue.push_front(std::move(call));
             } else if (err == caf::sec::request_timeout) {
+              if (call.calls_idp) self->state.breaker.record(true, self->state.settings.breaker_threshold);
               call.promise.deliver(failure("the identity provider did not answer in time"));
               // The worker is stuck in a call past every timeout: replace it.
               for (auto& s : self->state.slots)
@@ -201,6 +256,9 @@ pool_status make_status(supervisor_actor* self) {
   status.restarts = st.restarts;
   status.retries = st.retries;
   status.state = st.in_backoff ? "backoff" : "running";
+  status.breaker = st.breaker.name();
+  status.breaker_opened = st.breaker.opened;
+  status.breaker_rejected = st.breaker.rejected;
   status.ready = !st.in_backoff && status.workers_alive > 0;
   return status;
 }
@@ -212,9 +270,17 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
   st.slots.resize(static_cast<std::size_t>(std::max(1, settings.workers)));
   for (auto& slot : st.slots) spawn_worker(self, slot);
   self->set_down_handler([self](caf::down_msg& down) { on_worker_down(self, down); });
-  auto enqueue = [self](caf::message request) -> caf::typed_response_promise<pool_call_result> {
+  auto enqueue = [self](caf::message request, bool calls_idp) -> caf::typed_response_promise<pool_call_result> {
     auto promise = self->make_response_promise<pool_call_result>();
     auto& state = self->state;
+    // Login starts are refused too while the breaker is open: no user is sent to a dead IdP.
+    bool admitted = calls_idp ? state.breaker.admit(state.settings.breaker_cooldown)
+                              : state.breaker.state == circuit_breaker::phase::closed ||
+                                    std::chrono::steady_clock::now() - state.breaker.opened_at >= state.settings.breaker_cooldown;
+    if (!admitted) {
+      promise.deliver(failure("the identity provider is failing; sign-in with it is paused for a moment (circuit open)"));
+      return promise;
+    }
     if (static_cast<int>(state.queue.size()) >= state.settings.queue_limit) {
       promise.deliver(failure("too many logins in progress for this provider; try again shortly"));
       return promise;
@@ -227,16 +293,16 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
         return promise;
       }
     }
-    state.queue.push_back({std::move(request), promise, 0});
+    state.queue.push_back({std::move(request), promise, 0, calls_idp});
     dispatch(self);
     return promise;
   };
   return {
       [=](atoms::authorize a, authorize_request& request) {
-        return enqueue(caf::make_message(a, std::move(request)));
+        return enqueue(caf::make_message(a, std::move(request)), false);
       },
       [=](atoms::exchange a, code_exchange& exchange) {
-        return enqueue(caf::make_message(a, std::move(exchange)));
+        return enqueue(caf::make_message(a, std::move(exchange)), true);
       },
       [=](atoms::status) { return make_status(self); },
       [=](atoms::kill_worker, int index) {

@@ -17,6 +17,8 @@ pool_settings make_pool_settings(const service_config& config) {
   settings.queue_limit = config.provider_queue_limit;
   // Three IdP calls per login (token, user, emails), each bounded by the IdP timeout.
   settings.call_timeout = std::chrono::seconds(config.idp_timeout_seconds * 3 + 2);
+  settings.breaker_threshold = config.breaker_threshold;
+  settings.breaker_cooldown = std::chrono::milliseconds(config.breaker_cooldown_ms);
   return settings;
 }
 }  // namespace

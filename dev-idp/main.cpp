@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "dev-idp/faults.hpp"
 #include "dev-idp/github_personality.hpp"
 #include "dev-idp/idp_state.hpp"
 #include "dev-idp/oidc_personality.hpp"
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   if (clients.empty()) clients.push_back("dev-client:dev-secret");
 
   sg::dev::idp_state state;
+  sg::dev::fault_switches faults;
   httplib::Server server;
   int port = -1;
   std::string host;
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
   }
 
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  sg::dev::install_fault_injection(server, faults);
   sg::dev::install_github_personality(server, state, github);
   // OIDC: a Google-like issuer, a Cognito-like hosted UI, and a generic IdP signing with ES256.
   sg::dev::install_oidc_personality(server, state, {"/google", false, "RS256"});

@@ -49,6 +49,7 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
                             {"workers", pool.workers_alive}, {"workers_target", pool.workers_target},
                             {"busy", pool.busy},            {"queued", pool.queued},
                             {"restarts", pool.restarts},    {"retries", pool.retries},
+                            {"breaker", pool.breaker},
                             {"worker_ids", pool.worker_ids}};
   }
   bool ready = redis_ok && pools_ok;
@@ -63,7 +64,9 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
 void gateway::metrics(const httplib::Request&, httplib::Response& res) {
   std::string out;
   auto line = [&](const std::string& name, const std::string& labels, double value) {
-    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(value) + "\n";
+    auto whole = static_cast<long long>(value);
+    out += name + (labels.empty() ? "" : "{" + labels + "}") + " " +
+           (static_cast<double>(whole) == value ? std::to_string(whole) : std::to_string(value)) + "\n";
   };
   out += "# TYPE socialgate_logins_total counter\n";
   line("socialgate_logins_total", "result=\"success\"", static_cast<double>(logins_succeeded_.load()));
@@ -97,6 +100,9 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
     line("socialgate_provider_worker_restarts_total", label, static_cast<double>(pool.restarts));
     line("socialgate_provider_pool_ready", label, pool.ready ? 1 : 0);
     line("socialgate_provider_workers_busy", label, pool.busy);
+    line("socialgate_provider_breaker_open", label, pool.breaker == "closed" ? 0 : 1);
+    line("socialgate_provider_breaker_opened_total", label, static_cast<double>(pool.breaker_opened));
+    line("socialgate_provider_breaker_rejected_total", label, static_cast<double>(pool.breaker_rejected));
   }
   res.status = 200;
   res.set_content(out, "text/plain; version=0.0.4");

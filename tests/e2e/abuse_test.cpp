@@ -88,8 +88,8 @@ TEST_CASE("a flood of login starts without callbacks leaves a bounded number of 
   CHECK(flows == 40 + 20);  // the flood's 40 and the browser's newest 20
   CHECK(keys.elements.size() <= flows * 2 + 8);
   auto metrics = same.get(env.replica(0) + "/metrics").body;
-  CHECK(metrics.find("socialgate_flows_unfinished 100") != std::string::npos);
-  CHECK(metrics.find("socialgate_flows_refused_total 110") != std::string::npos);
+  CHECK(metrics.find("socialgate_flows_unfinished 100\n") != std::string::npos);
+  CHECK(metrics.find("socialgate_flows_refused_total 110\n") != std::string::npos);
 }
 
 TEST_CASE("oversized and malformed input gets a 4xx on every endpoint and the replica keeps serving", "[e2e][limits][security]") {

@@ -164,7 +164,7 @@ TEST_CASE("methods listing and login page and paths and health endpoints", "[e2e
   auto components = json::parse(ready.body)["components"];
   CHECK(components["redis"]["ready"] == true);
   CHECK(components["providers"]["github"]["ready"] == true);
-  CHECK(b.get(env.replica(0) + "/metrics").body.find("socialgate_provider_pool_ready{provider=\"github\"} 1") != std::string::npos);
+  CHECK(b.get(env.replica(0) + "/metrics").body.find("socialgate_provider_pool_ready{provider=\"github\"} 1\n") != std::string::npos);
 }
 
 TEST_CASE("with the master switch off nothing is offered", "[e2e][api]") {

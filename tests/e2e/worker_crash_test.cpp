@@ -48,6 +48,9 @@ TEST_CASE("a worker that throws is restarted and the next login succeeds while o
   CHECK(ok.status == 302);
   CHECK(b.get(url + "/api/users/self").status == 200);
   CHECK(pools()["other"]["worker_ids"] == other_workers);
+  auto metrics = probe.get(url + "/metrics").body;
+  CHECK(metrics.find("socialgate_provider_worker_restarts_total{provider=\"github\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("socialgate_provider_worker_restarts_total{provider=\"other\"} 0\n") != std::string::npos);
   CHECK(pools()["other"]["restarts"] == 0);
   replica.stop();
 }
