@@ -123,9 +123,17 @@ struct supervisor_state {
 
   // Workers are monitored, not linked: take them down with the supervisor. (CAF destroys
   // actor state before it runs attached functors, so this cannot be an attach_functor.)
+  // Calls still queued get an answer: a dropped promise sends nothing in CAF 0.17, and their
+  // callers would otherwise wait out their whole timeout.
   ~supervisor_state() {
     for (auto& slot : slots)
       if (slot.handle) caf::anon_send_exit(slot.handle, caf::exit_reason::user_shutdown);
+    for (auto& call : queue) {
+      pool_call_result result;
+      result.pool_failure = true;
+      result.message = "the service is shutting down";
+      call.promise.deliver(std::move(result));
+    }
   }
 };
 

@@ -1,6 +1,7 @@
 #include "actors/runtime.hpp"
 
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "actors/provider_pool.hpp"
@@ -15,9 +16,12 @@ using stop_atom = caf::atom_constant<caf::atom("sgstop")>;
 struct server_runner {
   std::thread thread;
   std::function<void()> stop;
+  std::once_flag once;
   void stop_and_join() {
-    stop();
-    if (thread.joinable()) thread.join();
+    std::call_once(once, [this] {
+      stop();
+      if (thread.joinable()) thread.join();
+    });
   }
 };
 
@@ -27,8 +31,15 @@ caf::behavior gateway_actor(caf::event_based_actor* self, std::function<void()> 
   auto runner = std::make_shared<server_runner>();
   runner->stop = std::move(stop);
   runner->thread = std::thread(std::move(serve));
-  self->attach_functor([runner] { runner->stop_and_join(); });
-  return {[=](stop_atom) { self->quit(); }};
+  self->attach_functor([runner] { runner->stop_and_join(); });  // if killed instead of stopped
+  // Drain here, then answer: the caller must not stop the provider pools while requests that
+  // still need them are in flight. (CAF sends DOWN to monitors before it runs attached functors,
+  // so waiting for the gateway's DOWN alone would be too early.) The actor is detached: blocking is fine.
+  return {[=](stop_atom) {
+    runner->stop_and_join();
+    self->quit();
+    return caf::atom("drained");
+  }};
 }
 
 caf::actor_system_config make_config() {
@@ -121,10 +132,8 @@ void actor_runtime::shutdown() {
   impl_->stopped = true;
   caf::scoped_actor self{impl_->system};
   if (impl_->gateway) {
-    // Wait for the gateway to drain before the pools its requests still use go away.
-    self->monitor(impl_->gateway);
-    self->send(impl_->gateway, stop_atom::value);
-    self->receive([](caf::down_msg&) {});
+    // The gateway answers once the server has drained; only then do the pools go.
+    self->request(impl_->gateway, caf::infinite, stop_atom::value).receive([](caf::atom_value) {}, [](caf::error&) {});
   }
   for (auto& [slug, pool] : impl_->pools) self->send_exit(pool, caf::exit_reason::user_shutdown);
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "app/service.hpp"
 #include "core/log.hpp"
@@ -62,6 +63,13 @@ int main(int argc, char** argv) {
     int received = 0;
     sigwait(&stop_signals, &received);
     sg::log_event(sg::log_level::info, "shutdown", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    // The bound on finishing in-flight requests: past it, exit anyway (orchestrators send
+    // SIGKILL after their own grace period, typically 30 s).
+    std::thread([seconds = config.shutdown_timeout_seconds] {
+      std::this_thread::sleep_for(std::chrono::seconds(seconds));
+      sg::log_event(sg::log_level::warning, "shutdown_timeout", {{"seconds", seconds}});
+      std::_Exit(0);
+    }).detach();
     service.stop();
   } catch (const std::exception& e) {
     sg::log_event(sg::log_level::error, "fatal", {{"reason", e.what()}});

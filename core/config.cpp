@@ -204,6 +204,8 @@ service_config load_config(const env_reader& env) {
       static_cast<int>(env.number("SOCIALGATE_PROVIDER_WORKERS", config.provider_workers, 1, 1024));
   config.provider_queue_limit =
       static_cast<int>(env.number("SOCIALGATE_PROVIDER_QUEUE_LIMIT", config.provider_queue_limit, 1, 100000));
+  config.shutdown_timeout_seconds =
+      static_cast<int>(env.number("SOCIALGATE_SHUTDOWN_TIMEOUT_SECONDS", config.shutdown_timeout_seconds, 1, 3600));
   config.breaker_threshold = static_cast<int>(env.number("SOCIALGATE_BREAKER_THRESHOLD", config.breaker_threshold, 1, 1000));
   config.breaker_cooldown_ms = env.number("SOCIALGATE_BREAKER_COOLDOWN_MS", config.breaker_cooldown_ms, 100, 600000);
   config.idp_timeout_seconds =

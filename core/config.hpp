@@ -71,6 +71,7 @@ struct service_config {
   int provider_queue_limit = 256;
   int idp_timeout_seconds = 10;
   int breaker_threshold = 5;
+  int shutdown_timeout_seconds = 25;
   long breaker_cooldown_ms = 10000;
   long flow_ttl_seconds = 600;
   long login_code_ttl_seconds = 60;  // cvat-ui one-time codes

@@ -6,6 +6,7 @@
 //                        default dev-client:dev-secret)
 //   --users FILE         JSON list of users (DEV_IDP_USERS_FILE)
 //   --no-auto-create     unknown logins are refused instead of created
+//   --threads N          HTTP worker threads (DEV_IDP_THREADS, default 64)
 // Personalities: GitHub at the root (and /api/v3), OIDC at /google, /cognito and /oidc (see
 // oidc_personality.hpp for their paths, key rotation and misbehaviour switches).
 #include <csignal>
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> clients = split(env_or("DEV_IDP_CLIENTS", ""), ',');
   std::string users_file = env_or("DEV_IDP_USERS_FILE", "");
   sg::dev::github_options github;
+  int threads = std::atoi(env_or("DEV_IDP_THREADS", "64").c_str());
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     else if (arg == "--client") clients.push_back(value());
     else if (arg == "--users") users_file = value();
     else if (arg == "--no-auto-create") github.auto_create_users = false;
+    else if (arg == "--threads") threads = std::atoi(value().c_str());
     else {
       std::fprintf(stderr, "socialgate-dev-idp: unknown argument '%s'\n", arg.c_str());
       return 2;
@@ -106,7 +109,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  if (threads < 1) threads = 64;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   sg::dev::install_fault_injection(server, faults);
   sg::dev::install_github_personality(server, state, github);
   // OIDC: a Google-like issuer, a Cognito-like hosted UI, and a generic IdP signing with ES256.

@@ -33,6 +33,11 @@ long recorder::failures() const {
   return n;
 }
 
+std::map<std::string, long> recorder::failure_kinds() const {
+  std::lock_guard lock(mutex_);
+  return failures_;
+}
+
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());

@@ -16,6 +16,7 @@ class recorder {
   long logins() const;
   long checks() const;
   long failures() const;
+  std::map<std::string, long> failure_kinds() const;
   // The final report (human-readable, with a JSON line at the end for scripts).
   std::string report(double seconds) const;
 

@@ -19,8 +19,9 @@ std::string query_value(const std::string& url, const std::string& name) {
 }
 
 deployment::deployment(deployment_options options) : options_(std::move(options)) {
-  redis_ = std::make_unique<redis_server>(scratch_.path());
-  std::vector<std::string> idp_argv = {SG_DEV_IDP_BIN, "--listen", "127.0.0.1:0", "--client",
+  redis_ = std::make_unique<redis_server>(scratch_.path(), options_.redis_persistence);
+  std::vector<std::string> idp_argv = {SG_DEV_IDP_BIN, "--listen", "127.0.0.1:0", "--threads",
+                                       std::to_string(options_.idp_threads), "--client",
                                        "test-client:test-secret:" + options_.site + "/"};
   if (!options_.idp_users_json.empty()) {
     auto path = scratch_.path() + "/idp-users.json";

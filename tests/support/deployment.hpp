@@ -20,6 +20,8 @@ struct deployment_options {
   std::string site = "http://socialgate.test";  // CVAT_BASE_URL: the load balancer's address
   std::map<std::string, std::string> env;  // extra socialgate variables
   std::string idp_users_json;              // users of the dev IdP; default: its built-in ones
+  int idp_threads = 64;
+  bool redis_persistence = false;  // appendonly with fsync always
   bool oidc = false;  // also Google, Cognito and auth_config.yml IdPs (oidc/corp, oidc/corp-backup), all at the dev IdP
 };
 
