@@ -59,6 +59,9 @@ int service::start() {
   auto threads = static_cast<std::size_t>(s.config.http_threads);
   // Each keep-alive connection holds a pool thread: size the pool for connections, not cores.
   s.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Without TCP_NODELAY a keep-alive answer written in two parts waits ~40 ms for the
+  // client's delayed ACK (Nagle): measured as a 43 ms p50 on /api/auth/verify.
+  s.server.set_tcp_nodelay(true);
   s.server.set_keep_alive_max_count(1000);
   s.server.set_keep_alive_timeout(5);
   s.server.set_read_timeout(10, 0);

@@ -15,7 +15,12 @@ cmake --build build-bench >/dev/null
 
 run=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
+# SG_BENCH_KEEP=1 keeps the services' logs (their folder is printed at the end).
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${SG_BENCH_KEEP:-}" ]; then echo "logs kept in $run"; else rm -rf "$run"; fi
+}
 trap cleanup EXIT
 
 listening_port() {  # listening_port LOG: wait for socialgate's/dev IdP's "listening" line
@@ -37,7 +42,7 @@ for _ in $(seq 30); do
 done
 
 site=http://socialgate.bench
-build-bench/dev-idp/socialgate-dev-idp --listen 127.0.0.1:0 --client "bench-client:bench-secret:$site/" >"$run/idp.log" 2>&1 </dev/null &
+build-bench/dev-idp/socialgate-dev-idp --listen 127.0.0.1:0 --threads 512 --client "bench-client:bench-secret:$site/" >"$run/idp.log" 2>&1 </dev/null &
 pids+=($!)
 idp_port=$(listening_port "$run/idp.log")
 
@@ -48,7 +53,7 @@ for name in a b; do
   SOCIAL_AUTH_GITHUB_CLIENT_SECRET=bench-secret SOCIAL_AUTH_GITHUB_URL=http://127.0.0.1:$idp_port \
   SOCIAL_AUTH_ALLOW_INSECURE_HTTP=True SOCIALGATE_LISTEN=127.0.0.1:0 REDIS_URL=redis://127.0.0.1:$redis_port/0 \
   SOCIAL_AUTH_RATE_LIMITS=off SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS=1000000 SOCIALGATE_HTTP_THREADS=${SG_HTTP_THREADS:-128} \
-  SOCIALGATE_PROVIDER_WORKERS=${SG_WORKERS:-32} SOCIALGATE_LOG_LEVEL=warning \
+  SOCIALGATE_PROVIDER_WORKERS=${SG_WORKERS:-32} SOCIALGATE_LOG_LEVEL=${SG_LOG_LEVEL:-warning} \
     build-bench/app/socialgate >"$run/replica-$name.log" 2>&1 </dev/null &
   pid=$!
   pids+=("$pid"); replica_pids+=("$pid")

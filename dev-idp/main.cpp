@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   }
 
   if (threads < 1) threads = 64;
+  server.set_tcp_nodelay(true);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   sg::dev::install_fault_injection(server, faults);
   sg::dev::install_github_personality(server, state, github);

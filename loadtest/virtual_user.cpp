@@ -36,6 +36,7 @@ httplib::Client& virtual_user::client_for(const std::string& origin) {
     client->set_connection_timeout(5, 0);
     client->set_read_timeout(30, 0);
     client->set_follow_location(false);
+    client->set_tcp_nodelay(true);
   }
   return *client;
 }

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <map>
+#include <memory>
+
 #include "providers/provider.hpp"
 
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
@@ -26,13 +29,24 @@ http_response http_client::send(const std::string& method, const std::string& ur
   if (parts->scheme != "https" && !settings_.allow_insecure_http)
     throw provider_error(provider_error::kind::bad_response, "refusing a plain-http IdP URL");
 
-  httplib::Client client(parts->origin());
-  client.set_connection_timeout(settings_.connect_timeout_seconds, 0);
-  client.set_read_timeout(settings_.read_timeout_seconds, 0);
-  client.set_write_timeout(settings_.read_timeout_seconds, 0);
-  client.set_follow_location(false);
-  client.enable_server_certificate_verification(true);
-  if (!settings_.ca_file.empty()) client.set_ca_cert_path(settings_.ca_file);
+  // One keep-alive connection per IdP origin and thread: each provider worker is a detached
+  // actor with a thread of its own, so a worker reuses its connections (no TCP and TLS
+  // handshake per call) and no two calls ever share one.
+  thread_local std::map<std::string, std::unique_ptr<httplib::Client>> clients;
+  auto key = parts->origin() + "|" + settings_.ca_file + "|" + std::to_string(settings_.read_timeout_seconds);
+  auto& slot = clients[key];
+  if (!slot) {
+    slot = std::make_unique<httplib::Client>(parts->origin());
+    slot->set_keep_alive(true);
+    slot->set_connection_timeout(settings_.connect_timeout_seconds, 0);
+    slot->set_read_timeout(settings_.read_timeout_seconds, 0);
+    slot->set_write_timeout(settings_.read_timeout_seconds, 0);
+    slot->set_follow_location(false);
+    slot->set_tcp_nodelay(true);
+    slot->enable_server_certificate_verification(true);
+    if (!settings_.ca_file.empty()) slot->set_ca_cert_path(settings_.ca_file);
+  }
+  auto& client = *slot;
 
   httplib::Request request;
   request.method = method;
@@ -58,11 +72,15 @@ http_response http_client::send(const std::string& method, const std::string& ur
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
   bool ok = client.send(request, response, error);
-  if (too_large)
+  if (too_large) {
+    slot.reset();
     throw provider_error(provider_error::kind::bad_response,
                          "IdP response larger than " + std::to_string(settings_.max_response_bytes) + " bytes");
-  if (!ok)
+  }
+  if (!ok) {
+    slot.reset();  // a broken or timed-out connection is not reused
     throw provider_error(provider_error::kind::unavailable, "IdP request failed: " + httplib::to_string(error));
+  }
   http_response out;
   out.status = response.status;
   out.body = std::move(received);

@@ -23,15 +23,27 @@ if ARGV[5] ~= '0' then
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl, 'NX') then return -1 end
 redis.call('INCR', KEYS[4])
-local now = tonumber(ARGV[3])
-redis.call('ZADD', KEYS[2], now, ARGV[7])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+local now_ms = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[2], now_ms, ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms - ttl * 1000)
 redis.call('EXPIRE', KEYS[2], ttl)
-local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
-if extra > 0 then
-  for _, old in ipairs(redis.call('ZRANGE', KEYS[2], 0, extra - 1)) do
-    redis.call('DEL', ARGV[6] .. old)
-    redis.call('ZREM', KEYS[2], old)
+local cap = tonumber(ARGV[4])
+if redis.call('ZCARD', KEYS[2]) > cap then
+  -- Forget flows that were finished (their key is gone), then drop the oldest open ones,
+  -- never the one just made.
+  local members = redis.call('ZRANGE', KEYS[2], 0, -1)
+  local open = {}
+  for _, m in ipairs(members) do
+    if redis.call('EXISTS', ARGV[6] .. m) == 1 then table.insert(open, m) else redis.call('ZREM', KEYS[2], m) end
+  end
+  local extra = #open - cap
+  for _, old in ipairs(open) do
+    if extra <= 0 then break end
+    if old ~= ARGV[7] then
+      redis.call('DEL', ARGV[6] .. old)
+      redis.call('ZREM', KEYS[2], old)
+      extra = extra - 1
+    end
   end
 end
 return 1
@@ -56,7 +68,9 @@ flow_put_result flow_store::put(const std::string& state, const flow_record& rec
   auto reply = redis_.command({"EVAL", put_script, "4", prefix_ + "flow:" + hash,
                                prefix_ + "flows-by-browser:" + record.binding_hash, address_key,
                                prefix_ + "stats:flows-started", doc.dump(), std::to_string(ttl_seconds_),
-                               std::to_string(record.created_at), std::to_string(limits_.per_browser),
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch()).count()),
+                               std::to_string(limits_.per_browser),
                                client_address.empty() ? "0" : std::to_string(limits_.per_address),
                                prefix_ + "flow:", hash});
   if (reply.integer == 0) return flow_put_result::address_limit;

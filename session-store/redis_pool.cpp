@@ -36,8 +36,14 @@ redis_value convert(const redisReply* reply) {
       value.type = redis_value::kind::status;
       value.text.assign(reply->str, reply->len);
       break;
-    case REDIS_REPLY_ERROR:
-      throw redis_command_error(std::string(reply->str, reply->len));
+    case REDIS_REPLY_ERROR: {
+      std::string message(reply->str, reply->len);
+      // States a server passes through (loading its data after a restart, a failover) are
+      // "unavailable, try again", not a bug: callers answer 503.
+      for (const char* transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
+        if (message.rfind(transient, 0) == 0) throw redis_unavailable("Redis is not ready: " + message);
+      throw redis_command_error(message);
+    }
     case REDIS_REPLY_ARRAY:
       value.type = redis_value::kind::array;
       for (std::size_t i = 0; i < reply->elements; ++i) value.elements.push_back(convert(reply->element[i]));
