@@ -9,6 +9,18 @@ namespace sg {
 namespace {
 const char* key_icon =
     R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="#555" d="M7 14a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm5.6-4A6 6 0 1 0 12.6 14H16v3h3v-3h2v-4z"/></svg>)";
+// What every OIDC provider is told: who it is, its client, where the browser comes back.
+oidc::oidc_settings client_settings(std::string slug, std::string public_name, std::string client_id,
+                                    std::string client_secret, std::string callback_url, std::string issuer) {
+  oidc::oidc_settings settings;
+  settings.slug = std::move(slug);
+  settings.public_name = std::move(public_name);
+  settings.client_id = std::move(client_id);
+  settings.client_secret = std::move(client_secret);
+  settings.callback_url = std::move(callback_url);
+  settings.issuer = std::move(issuer);
+  return settings;
+}
 }  // namespace
 
 std::vector<std::shared_ptr<provider>> make_providers(const service_config& config) {
@@ -21,26 +33,16 @@ std::vector<std::shared_ptr<provider>> make_providers(const service_config& conf
   if (config.social_enabled && config.github)
     providers.push_back(std::make_shared<github_provider>(*config.github, http));
   if (config.social_enabled && config.google) {
-    oidc::oidc_settings google;
-    google.slug = "google";
-    google.public_name = "Google";
-    google.client_id = config.google->client_id;
-    google.client_secret = config.google->client_secret;
-    google.callback_url = config.google->callback_url;
-    google.issuer = config.google->issuer;
+    auto google = client_settings("google", "Google", config.google->client_id, config.google->client_secret,
+                                  config.google->callback_url, config.google->issuer);
     google.discovery_url = config.google->issuer + "/.well-known/openid-configuration";
     google.authorize_params = {{"access_type", "online"}};
     google.auth_params_allowed = {"prompt", "login_hint", "hd"};
     providers.push_back(std::make_shared<oidc::oidc_provider>(google, http));
   }
   if (config.social_enabled && config.cognito) {
-    oidc::oidc_settings cognito;
-    cognito.slug = "amazon-cognito";
-    cognito.public_name = "Amazon Cognito";
-    cognito.client_id = config.cognito->client_id;
-    cognito.client_secret = config.cognito->client_secret;
-    cognito.callback_url = config.cognito->callback_url;
-    cognito.issuer = config.cognito->issuer;
+    auto cognito = client_settings("amazon-cognito", "Amazon Cognito", config.cognito->client_id,
+                                   config.cognito->client_secret, config.cognito->callback_url, config.cognito->issuer);
     // The hosted UI's endpoints come from the domain; the user pool's keys from the issuer.
     oidc::endpoints fixed;
     fixed.issuer = config.cognito->issuer;
@@ -56,13 +58,8 @@ std::vector<std::shared_ptr<provider>> make_providers(const service_config& conf
     providers.push_back(std::make_shared<oidc::oidc_provider>(cognito, http));
   }
   for (const auto& idp : config.sso_providers) {
-    oidc::oidc_settings sso;
-    sso.slug = "oidc/" + idp.id;
-    sso.public_name = idp.name;
-    sso.client_id = idp.client_id;
-    sso.client_secret = idp.client_secret;
+    auto sso = client_settings("oidc/" + idp.id, idp.name, idp.client_id, idp.client_secret, idp.callback_url, "");
     sso.token_auth_method = idp.token_auth_method;
-    sso.callback_url = idp.callback_url;
     std::string base = idp.server_url;
     const std::string well_known = "/.well-known/openid-configuration";
     if (base.size() > well_known.size() && base.compare(base.size() - well_known.size(), well_known.size(), well_known) == 0)
