@@ -25,9 +25,22 @@ std::string gateway::cookie(const httplib::Request& req, const std::string& name
   return it == cookies->end() ? "" : it->second;
 }
 
+void gateway::login_failed(const std::string& provider, const std::string& reason) {
+  metrics_.count("socialgate_login_failures_total", "provider=\"" + provider + "\",reason=\"" + reason + "\"");
+}
+
 template <class Handler>
-httplib::Server::Handler gateway::guarded(Handler handler) {
-  return [this, handler](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler gateway::guarded(const char* route, Handler handler) {
+  return [this, route, handler](const httplib::Request& req, httplib::Response& res) {
+    struct count_request {  // requests by route and status, whatever way the handler ends
+      metrics_registry& metrics;
+      const char* route;
+      httplib::Response& res;
+      ~count_request() {
+        metrics.count("socialgate_requests_total",
+                      std::string("route=\"") + route + "\",status=\"" + std::to_string(res.status) + "\"");
+      }
+    } counter{metrics_, route, res};
     try {
       if (req.has_header("Cookie") && !parse_cookie_header(req.get_header_value("Cookie"))) {
         log_event(log_level::warning, "bad_request", {{"path", req.path}, {"reason", "oversized Cookie header"}});
@@ -38,18 +51,15 @@ httplib::Server::Handler gateway::guarded(Handler handler) {
       log_event(log_level::error, "redis_unavailable", {{"path", req.path}, {"reason", e.what()}});
       send_error(req, res, 503, "The session store (Redis) is unavailable. Try again in a moment.");
     } catch (const pool_unavailable& e) {
-      ++logins_failed_;
       log_event(log_level::warning, "provider_unavailable", {{"path", req.path}, {"reason", e.what()}});
       send_error(req, res, 503, std::string("Sign-in with this provider is unavailable right now: ") + e.what());
     } catch (const provider_error& e) {
-      ++logins_failed_;
       int status = e.what_kind == provider_error::kind::rejected       ? 400
                    : e.what_kind == provider_error::kind::bad_response ? 502
                                                                        : 503;
       log_event(log_level::warning, "provider_error", {{"path", req.path}, {"status", status}, {"reason", e.what()}});
       send_error(req, res, status, std::string("Sign-in failed: ") + e.what());
     } catch (const account_conflict& e) {
-      ++logins_failed_;
       log_event(log_level::warning, "account_conflict", {{"path", req.path}});
       send_error(req, res, 409, e.what());
     } catch (const std::exception& e) {
@@ -92,29 +102,29 @@ void gateway::install(httplib::Server& server) {
 
   // Paths match with and without the trailing slash; /api/auth/social/<slug>/... is an alias.
   const std::string slug = R"((?:social/)?([a-z0-9-]+|oidc/[A-Za-z0-9_.-]+))";
-  server.Get("/api/auth/" + slug + "/login/?", guarded([this](const auto& req, auto& res) {
+  server.Get("/api/auth/" + slug + "/login/?", guarded("login_start", [this](const auto& req, auto& res) {
                login_start(req, res, req.matches[1]);
              }));
-  server.Get("/api/auth/" + slug + "/login/callback/?", guarded([this](const auto& req, auto& res) {
+  server.Get("/api/auth/" + slug + "/login/callback/?", guarded("login_callback", [this](const auto& req, auto& res) {
                login_callback(req, res, req.matches[1]);
              }));
-  server.Post("/api/auth/" + slug + "/login/token/?", guarded([this](const auto& req, auto& res) {
+  server.Post("/api/auth/" + slug + "/login/token/?", guarded("login_token", [this](const auto& req, auto& res) {
                 login_token(req, res, req.matches[1]);
               }));
-  server.Get("/api/auth/social(?:/methods)?/?", guarded([this](const auto& req, auto& res) { methods(req, res); }));
-  server.Get("/api/auth/oidc/select-idp/?", guarded([this](const auto& req, auto& res) { select_idp(req, res); }));
-  server.Get("/api/auth/sessions/?", guarded([this](const auto& req, auto& res) { list_sessions(req, res); }));
-  server.Delete("/api/auth/sessions/([0-9a-f]{64})/?", guarded([this](const auto& req, auto& res) {
+  server.Get("/api/auth/social(?:/methods)?/?", guarded("methods", [this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/auth/oidc/select-idp/?", guarded("select_idp", [this](const auto& req, auto& res) { select_idp(req, res); }));
+  server.Get("/api/auth/sessions/?", guarded("sessions", [this](const auto& req, auto& res) { list_sessions(req, res); }));
+  server.Delete("/api/auth/sessions/([0-9a-f]{64})/?", guarded("session_revoke", [this](const auto& req, auto& res) {
                   revoke_session(req, res, req.matches[1]);
                 }));
-  server.Get("/api/users/self/?", guarded([this](const auto& req, auto& res) { users_self(req, res); }));
-  server.Post("/api/auth/logout/?", guarded([this](const auto& req, auto& res) { logout(req, res); }));
-  server.Get("/api/auth/verify/?", guarded([this](const auto& req, auto& res) { verify(req, res); }));
-  server.Get("/healthz", guarded([this](const auto& req, auto& res) { healthz(req, res); }));
-  server.Get("/readyz", guarded([this](const auto& req, auto& res) { readyz(req, res); }));
-  server.Get("/metrics", guarded([this](const auto& req, auto& res) { metrics(req, res); }));
-  server.Get("/", guarded([this](const auto& req, auto& res) { login_page(req, res); }));
-  server.Get("/auth/login/?", guarded([this](const auto& req, auto& res) { login_page(req, res); }));
+  server.Get("/api/users/self/?", guarded("users_self", [this](const auto& req, auto& res) { users_self(req, res); }));
+  server.Post("/api/auth/logout/?", guarded("logout", [this](const auto& req, auto& res) { logout(req, res); }));
+  server.Get("/api/auth/verify/?", guarded("verify", [this](const auto& req, auto& res) { verify(req, res); }));
+  server.Get("/healthz", guarded("healthz", [this](const auto& req, auto& res) { healthz(req, res); }));
+  server.Get("/readyz", guarded("readyz", [this](const auto& req, auto& res) { readyz(req, res); }));
+  server.Get("/metrics", guarded("metrics", [this](const auto& req, auto& res) { metrics(req, res); }));
+  server.Get("/", guarded("login_page", [this](const auto& req, auto& res) { login_page(req, res); }));
+  server.Get("/auth/login/?", guarded("login_page", [this](const auto& req, auto& res) { login_page(req, res); }));
 
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler already explained the error
@@ -141,6 +151,7 @@ void gateway::set_session_cookies(httplib::Response& res, const minted_session& 
   cookie_attributes csrf_cookie = session_cookie;
   csrf_cookie.http_only = false;  // read by the page's scripts to send X-CSRFTOKEN
   res.set_header("Set-Cookie", make_set_cookie(deps_.config.csrf_cookie_name, session.csrf_token, csrf_cookie));
+  metrics_.count("socialgate_sessions_created_total", "provider=\"" + session.record.provider + "\"");
 }
 
 void gateway::clear_session_cookies(httplib::Response& res) const {

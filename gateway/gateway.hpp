@@ -11,6 +11,7 @@
 
 #include "actors/runtime.hpp"
 #include "core/config.hpp"
+#include "gateway/metrics_registry.hpp"
 #include "gateway/next_url.hpp"
 #include "session-store/flow_store.hpp"
 #include "session-store/login_code_store.hpp"
@@ -65,7 +66,9 @@ class gateway {
 
   // Runs a handler, turning store, pool and provider failures into clear HTTP answers.
   template <class Handler>
-  httplib::Server::Handler guarded(Handler handler);
+  httplib::Server::Handler guarded(const char* route, Handler handler);
+  // A login that failed at the callback or the token exchange, by provider and reason.
+  void login_failed(const std::string& provider, const std::string& reason);
 
   std::optional<authenticated_request> authenticate(const httplib::Request& req);
   std::string client_of(const httplib::Request& req) const;
@@ -81,8 +84,7 @@ class gateway {
 
   gateway_dependencies deps_;
   next_url_policy next_policy_;
-  std::atomic<std::uint64_t> logins_succeeded_{0};
-  std::atomic<std::uint64_t> logins_failed_{0};
+  mutable metrics_registry metrics_;  // counting does not change what the gateway is
   std::atomic<std::uint64_t> sessions_revoked_{0};
   std::atomic<std::uint64_t> rate_limited_{0};
   std::atomic<std::uint64_t> flows_refused_{0};

@@ -1,4 +1,6 @@
 // Login start and callback (SPEC section 3, callback rules in their order).
+#include <chrono>
+
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/cookies.hpp"
@@ -76,9 +78,13 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   auto idp = find_provider(slug);
   if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
   if (!within_rate_limit(req, res, "callback")) return;
+  auto started = std::chrono::steady_clock::now();
+  auto provider_label = "provider=\"" + slug + "\"";
+  metrics_.count("socialgate_login_attempts_total", provider_label);
   auto state = req.get_param_value("state");
   auto code = req.get_param_value("code");
   if (state.size() > max_state_length || code.size() > max_code_length) {
+    login_failed(slug, "malformed");
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "oversized parameter"}});
     return send_error(req, res, 400, "The sign-in response is malformed.");
   }
@@ -87,6 +93,7 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   if (req.has_param("error")) {
     if (!state.empty()) deps_.flows.consume(state);
     auto error = req.get_param_value("error");
+    login_failed(slug, error == "access_denied" ? "access_denied" : "idp_error");
     log_event(log_level::info, "callback_idp_error", {{"provider", slug}, {"error", error.substr(0, 64)}});
     if (error == "access_denied") return send_redirect(res, "/auth/login");
     auto description = req.get_param_value("error_description").substr(0, 300);
@@ -95,6 +102,7 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
                           (description.empty() ? "" : " (" + description + ")"));
   }
   if (state.empty() || code.empty()) {
+    login_failed(slug, "malformed");
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "missing code or state"}});
     return send_error(req, res, 400, "The sign-in response has no code or state. Start the sign-in again.");
   }
@@ -102,7 +110,9 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   // Rule 2: consume the flow atomically before any call to the IdP.
   auto flow = deps_.flows.consume(state);
   auto refuse = [&](const char* reason, const std::string& detail) {
-    ++logins_failed_;
+    std::string label = reason;
+    for (auto& c : label) c = c == ' ' ? '_' : c;
+    login_failed(slug, label);
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };
@@ -123,10 +133,24 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   auto next = next_policy_.validate(flow->next).value_or("/");
 
   // Rule 4: exchange the code (same redirect_uri, PKCE verifier), fetch the identity, provision.
-  auto identity = deps_.pools.fetch_identity(slug, {code, flow->code_verifier, flow->redirect_uri, flow->nonce});
+  external_identity identity;
+  auto idp_started = std::chrono::steady_clock::now();
+  try {
+    identity = deps_.pools.fetch_identity(slug, {code, flow->code_verifier, flow->redirect_uri, flow->nonce});
+  } catch (const provider_error& e) {
+    login_failed(slug, e.what_kind == provider_error::kind::rejected       ? "idp_rejected"
+                       : e.what_kind == provider_error::kind::bad_response ? "idp_bad_response"
+                                                                           : "idp_unavailable");
+    throw;
+  } catch (const pool_unavailable&) {
+    login_failed(slug, "provider_unavailable");
+    throw;
+  }
+  metrics_.observe_ms("socialgate_idp_call_seconds", provider_label,
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - idp_started).count());
   bool unverified_refused = deps_.config.email_verification == "mandatory" && !identity.email_verified;
   std::string user_id;
-  if (!unverified_refused) {
+  if (!unverified_refused) try {
     if (!flow->connect_user_id.empty()) {
       user_id = deps_.users.connect(identity, flow->connect_user_id).id;
       log_event(log_level::info, "identity_connected", {{"provider", slug}, {"user_id", user_id}});
@@ -137,13 +161,22 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
                 {{"provider", slug}, {"user_id", user_id}, {"created", provisioned.created},
                  {"joined_by_email", provisioned.joined}});
     }
+  } catch (const account_conflict&) {
+    login_failed(slug, "account_conflict");
+    throw;
   }
+  auto record_success = [&] {
+    metrics_.count("socialgate_login_successes_total", provider_label);
+    metrics_.observe_ms("socialgate_login_seconds", provider_label,
+                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  };
 
   // Rule 5, cvat-ui flow: the CVAT UI trades socialgate's one-time code for a key.
   if (deps_.config.flow == "cvat-ui") {
     auto one_time = deps_.login_codes.issue(
         {slug, user_id, unverified_refused ? "Unverified email" : "", flow->binding_hash});
-    if (unverified_refused) ++logins_failed_;
+    if (unverified_refused) login_failed(slug, "unverified_email");
+    else record_success();
     return send_redirect(res, deps_.config.base_url + "/auth/login-with-social-app/?" +
                                   build_query({{"provider", slug},
                                                {"code", one_time},
@@ -154,7 +187,7 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   // Rule 5, direct flow: cookies and a redirect to `next`.
   if (unverified_refused) return refuse("unverified email", "Unverified email");
   auto session = deps_.sessions.create(user_id, slug, req.get_header_value("User-Agent"));
-  ++logins_succeeded_;
+  record_success();
   set_session_cookies(res, session);
   send_redirect(res, next);
 }

@@ -68,9 +68,9 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
     out += name + (labels.empty() ? "" : "{" + labels + "}") + " " +
            (static_cast<double>(whole) == value ? std::to_string(whole) : std::to_string(value)) + "\n";
   };
-  out += "# TYPE socialgate_logins_total counter\n";
-  line("socialgate_logins_total", "result=\"success\"", static_cast<double>(logins_succeeded_.load()));
-  line("socialgate_logins_total", "result=\"failure\"", static_cast<double>(logins_failed_.load()));
+  // Requests by route and status, logins by provider (attempts, successes, failures by
+  // reason), sessions created, and latency histograms of logins and IdP calls.
+  out += metrics_.render();
   out += "# TYPE socialgate_sessions_revoked_total counter\n";
   line("socialgate_sessions_revoked_total", "", static_cast<double>(sessions_revoked_.load()));
   out += "# TYPE socialgate_rate_limited_total counter\n";

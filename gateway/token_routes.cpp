@@ -26,6 +26,9 @@ void gateway::login_token(const httplib::Request& req, httplib::Response& res, c
     code = find_param(*form, "code").value_or("");
   }
   auto refuse = [&](const char* reason, const std::string& detail) {
+    std::string label = std::string("token_") + reason;
+    for (auto& c : label) c = c == ' ' ? '_' : c;
+    login_failed(slug, label);
     log_event(log_level::warning, "token_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };
@@ -39,7 +42,6 @@ void gateway::login_token(const httplib::Request& req, httplib::Response& res, c
   if (!record->refusal.empty()) return refuse("refused login", record->refusal);
 
   auto session = deps_.sessions.create(record->user_id, slug, req.get_header_value("User-Agent"));
-  ++logins_succeeded_;
   set_session_cookies(res, session);
   send_json(res, 200, nlohmann::json{{"key", session.secret}}.dump());
 }

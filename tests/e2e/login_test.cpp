@@ -192,3 +192,24 @@ TEST_CASE("next: relative paths are honoured and addresses off the site refused 
   auto absolute = env.login(b, "octocat", 0, 0, env.site() + "/tasks");
   CHECK(absolute.callback.header("Location") == env.site() + "/tasks");
 }
+
+TEST_CASE("metrics count requests by route and logins by provider and reason with latency histograms", "[e2e][metrics]") {
+  deployment env;
+  auto b = env.new_browser();
+  auto out = env.login(b, "octocat");
+  REQUIRE(out.callback.status == 302);
+  REQUIRE(b.get(out.callback_url, env.replica(0)).status == 400);  // replayed: unknown state
+  auto metrics = browser(env.site()).get(env.replica(0) + "/metrics").body;
+  INFO(metrics);
+  for (const char* line : {"socialgate_requests_total{route=\"login_callback\",status=\"302\"} 1\n",
+                           "socialgate_requests_total{route=\"login_callback\",status=\"400\"} 1\n",
+                           "socialgate_requests_total{route=\"login_start\",status=\"302\"} 1\n",
+                           "socialgate_login_attempts_total{provider=\"github\"} 2\n",
+                           "socialgate_login_successes_total{provider=\"github\"} 1\n",
+                           "socialgate_login_failures_total{provider=\"github\",reason=\"unknown_state\"} 1\n",
+                           "socialgate_sessions_created_total{provider=\"github\"} 1\n",
+                           "socialgate_login_seconds_count{provider=\"github\"} 1\n",
+                           "socialgate_idp_call_seconds_count{provider=\"github\"} 1\n",
+                           "socialgate_idp_call_seconds_bucket{provider=\"github\",le=\"+Inf\"} 1\n"})
+    CHECK(metrics.find(line) != std::string::npos);
+}
