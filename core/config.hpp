@@ -80,7 +80,7 @@ struct service_config {
   std::vector<rate_limit_rule> rate_limits;
   std::vector<ip_range> trusted_proxies;
   long max_flows_per_browser = 20;   // older open flows of the same browser are dropped
-  long max_flows_per_address = 600;  // open-flow starts per client address per flow TTL
+  long max_flows_per_address = 3000;  // flow starts per client address per flow TTL (= 300/min for 10 min)
 };
 
 // Throws config_error naming the variable and the fix.

@@ -25,7 +25,7 @@ struct flow_record {
 // Bounds on open flows, so that starting logins without finishing them cannot fill Redis.
 struct flow_limits {
   long per_browser = 20;   // a browser's oldest open flows are dropped beyond this
-  long per_address = 600;  // flow starts per client address per TTL window; beyond: refused
+  long per_address = 3000;  // flow starts per client address per TTL window; beyond: refused
 };
 
 enum class flow_put_result { stored, address_limit };
