@@ -5,6 +5,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "core/url.hpp"
 
 namespace sg {
@@ -78,12 +79,7 @@ std::vector<rate_limit_rule> parse_rate_limits(const std::string& text) {
   std::string lower = text;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   if (lower == "off") return rules;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    auto item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? text.size() + 1 : end + 1;
-    if (item.empty()) continue;
+  for (const auto& item : split_nonempty(text, ',')) {
     auto eq = item.find('='), slash = item.find('/');
     if (eq == std::string::npos || slash == std::string::npos || slash < eq)
       throw config_error(variable, "expected items like login=60/m, got '" + item + "'");
@@ -107,13 +103,8 @@ std::vector<rate_limit_rule> parse_rate_limits(const std::string& text) {
 
 std::vector<ip_range> parse_trusted_proxies(const std::string& text) {
   std::vector<ip_range> ranges;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    auto item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? text.size() + 1 : end + 1;
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
+  for (const auto& piece : split_nonempty(text, ',')) {
+    std::string item(trim(piece));
     if (item.empty()) continue;
     auto range = parse_ip_range(item);
     if (!range)

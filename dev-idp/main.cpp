@@ -17,24 +17,13 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "dev-idp/faults.hpp"
 #include "dev-idp/github_personality.hpp"
 #include "dev-idp/idp_state.hpp"
 #include "dev-idp/oidc_personality.hpp"
 
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(separator, start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) parts.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -66,7 +55,7 @@ void add_default_users(sg::dev::idp_state& state) {
 
 int main(int argc, char** argv) {
   std::string listen = env_or("DEV_IDP_LISTEN", "127.0.0.1:9000");
-  std::vector<std::string> clients = split(env_or("DEV_IDP_CLIENTS", ""), ',');
+  std::vector<std::string> clients = sg::split_nonempty(env_or("DEV_IDP_CLIENTS", ""), ',');
   std::string users_file = env_or("DEV_IDP_USERS_FILE", "");
   sg::dev::github_options github;
   int threads = std::atoi(env_or("DEV_IDP_THREADS", "64").c_str());

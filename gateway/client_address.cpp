@@ -1,16 +1,13 @@
 #include "gateway/client_address.hpp"
 
+#include "core/text.hpp"
+
 namespace sg {
 namespace {
 bool trusted(const std::string& ip, const std::vector<ip_range>& proxies) {
   for (const auto& range : proxies)
     if (range.contains(ip)) return true;
   return false;
-}
-std::string trim(std::string s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(0, 1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  return s;
 }
 }  // namespace
 
@@ -22,7 +19,7 @@ std::string client_address(const std::string& peer, const std::string& forwarded
   while (start <= forwarded_for.size()) {
     auto comma = forwarded_for.find(',', start);
     auto end = comma == std::string::npos ? forwarded_for.size() : comma;
-    hops.push_back(trim(forwarded_for.substr(start, end - start)));
+    hops.emplace_back(trim(std::string_view(forwarded_for).substr(start, end - start)));
     start = end + 1;
   }
   // Walk from the nearest hop outwards; stop at the first one that is not a trusted proxy.

@@ -2,15 +2,9 @@
 
 #include <cctype>
 
-namespace sg {
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
+#include "core/text.hpp"
 
+namespace sg {
 std::optional<std::map<std::string, std::string>> parse_cookie_header(std::string_view header) {
   if (header.size() > max_cookie_header_bytes) return std::nullopt;
   std::map<std::string, std::string> cookies;

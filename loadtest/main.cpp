@@ -16,22 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/text.hpp"
 #include "loadtest/report.hpp"
 #include "loadtest/virtual_user.hpp"
-
-namespace {
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   sg::load::load_options options;
@@ -47,7 +34,7 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--targets") options.targets = split_list(value());
+    if (arg == "--targets") options.targets = sg::split_nonempty(value(), ',');
     else if (arg == "--site") options.site = value();
     else if (arg == "--provider") options.provider = value();
     else if (arg == "--users") users = std::stoi(value());

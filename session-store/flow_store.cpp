@@ -3,6 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 
 namespace sg {
@@ -98,9 +99,7 @@ std::optional<flow_record> flow_store::consume(const std::string& state) {
   record.auth_params = doc.value("auth_params", "");
   record.connect_user_id = doc.value("connect_user", "");
   // Redis expiry is the primary bound; this also rejects a record whose TTL was lost.
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
-  if (now - record.created_at > ttl_seconds_) return std::nullopt;
+  if (unix_now() - record.created_at > ttl_seconds_) return std::nullopt;
   return record;
 }
 

@@ -7,11 +7,6 @@
 
 namespace sg {
 
-long long unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string session_store::key_for(const std::string& secret) const {
   return prefix_ + "session:" + sha256_hex(secret);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "session-store/redis_pool.hpp"
 
 namespace sg {
@@ -60,6 +61,5 @@ class session_store {
   session_policy policy_;
 };
 
-long long unix_now();
 
 }  // namespace sg

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bounded_json.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "providers/oidc/jwt.hpp"
@@ -24,10 +25,6 @@ std::vector<std::string> strings(const json& doc, const char* name) {
     for (const auto& v : *it)
       if (v.is_string()) out.push_back(v.get<std::string>());
   return out;
-}
-
-long long unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 json parse_idp_json(const http_response& response, const std::string& what) {
@@ -235,7 +232,7 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
   json claims = json::object();
   if (settings_.verify_id_token) {
     if (id_token.empty()) throw provider_error(kind::bad_response, "the IdP sent no ID token");
-    claim_expectations expected{e.issuer, settings_.client_id, exchange.nonce, unix_seconds(), 60};
+    claim_expectations expected{e.issuer, settings_.client_id, exchange.nonce, unix_now(), 60};
     auto allowed = settings_.allowed_algs.empty() ? e.signing_algs : settings_.allowed_algs;
     try {
       bool unknown_kid = false;
