@@ -16,6 +16,14 @@ env_lookup process_environment() {
   };
 }
 
+env_lookup map_environment(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
 std::optional<std::string> env_reader::value(const std::string& name) const {
   auto v = lookup_(name);
   if (!v || v->empty()) return std::nullopt;

@@ -2,6 +2,7 @@
 // Reading configuration variables: plain values, `<NAME>_FILE` secrets, booleans and numbers,
 // each failure reported as one line that names the variable and the fix.
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,8 @@ struct config_error : std::runtime_error {
 
 using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
 env_lookup process_environment();
+// A fixed set of variables (tests, fuzzers, in-process replicas).
+env_lookup map_environment(std::map<std::string, std::string> values);
 
 class env_reader {
  public:

@@ -19,11 +19,7 @@ TEST_CASE("a worker that throws is restarted and the next login succeeds while o
   options.replicas = 0;
   deployment env(options);
   auto variables = env.socialgate_env();
-  auto config = load_config(env_reader([&](const std::string& name) -> std::optional<std::string> {
-    auto it = variables.find(name);
-    if (it == variables.end()) return std::nullopt;
-    return it->second;
-  }));
+  auto config = load_config(env_reader(map_environment(variables)));
   auto github = std::make_shared<scripted_provider>("github", make_providers(config).at(0));
   auto other = std::make_shared<scripted_provider>("other");
   service replica(config, {github, other});

@@ -22,11 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                             {"SOCIAL_AUTH_ALLOW_INSECURE_HTTP", "True"}};
   env[variable] = value;
   try {
-    auto config = sg::load_config(sg::env_reader([&](const std::string& name) -> std::optional<std::string> {
-      auto it = env.find(name);
-      if (it == env.end()) return std::nullopt;
-      return it->second;
-    }));
+    auto config = sg::load_config(sg::env_reader(sg::map_environment(env)));
     sg::parse_redis_url(config.redis_url);
     sg::describe_config(config);
   } catch (const sg::config_error& e) {

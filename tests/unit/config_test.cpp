@@ -9,13 +9,7 @@
 using namespace sg;
 
 namespace {
-env_reader env(std::map<std::string, std::string> values) {
-  return env_reader([values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  });
-}
+env_reader env(std::map<std::string, std::string> values) { return env_reader(map_environment(std::move(values))); }
 
 std::string error_variable(std::map<std::string, std::string> values) {
   try {

@@ -17,11 +17,7 @@ using namespace sg;
 
 namespace {
 service_config config_with(std::map<std::string, std::string> values) {
-  return load_config(env_reader([values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }));
+  return load_config(env_reader(map_environment(std::move(values))));
 }
 std::vector<ip_range> ranges(std::initializer_list<const char*> texts) {
   std::vector<ip_range> out;
