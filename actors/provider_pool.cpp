@@ -139,6 +139,12 @@ struct supervisor_state {
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
+bool has_live_worker(const supervisor_state& st) {
+  for (const auto& slot : st.slots)
+    if (slot.handle) return true;
+  return false;
+}
+
 void dispatch(supervisor_actor* self);
 
 void spawn_worker(supervisor_actor* self, worker_slot& slot) {
@@ -241,9 +247,7 @@ void on_worker_down(supervisor_actor* self, const caf::down_msg& down) {
   log_event(log_level::error, "pool_backoff", {{"provider", st.idp->slug()}, {"backoff_ms", st.backoff.count()}});
   self->delayed_send(self, st.backoff, atoms::respawn::value);
   // Calls waiting for a worker get a clear answer instead of waiting out the backoff.
-  bool any_alive = false;
-  for (auto& slot : st.slots) any_alive = any_alive || static_cast<bool>(slot.handle);
-  if (!any_alive) {
+  if (!has_live_worker(st)) {
     for (auto& call : st.queue) call.promise.deliver(failure("the provider is restarting after repeated failures"));
     st.queue.clear();
   }
@@ -293,13 +297,9 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
       promise.deliver(failure("too many logins in progress for this provider; try again shortly"));
       return promise;
     }
-    if (state.in_backoff) {
-      bool any_alive = false;
-      for (auto& slot : state.slots) any_alive = any_alive || static_cast<bool>(slot.handle);
-      if (!any_alive) {
-        promise.deliver(failure("the provider is restarting after repeated failures"));
-        return promise;
-      }
+    if (state.in_backoff && !has_live_worker(state)) {
+      promise.deliver(failure("the provider is restarting after repeated failures"));
+      return promise;
     }
     state.queue.push_back({std::move(request), promise, 0, calls_idp});
     dispatch(self);

@@ -10,7 +10,11 @@
 namespace sg {
 
 gateway::gateway(gateway_dependencies deps)
-    : deps_(std::move(deps)), next_policy_({parse_http_url(deps_.config.base_url)->origin()}) {}
+    : deps_(std::move(deps)), next_policy_({parse_http_url(deps_.config.base_url)->origin()}) {
+  // Counters that operators alert on are shown from the start, at zero.
+  for (const char* name : {"socialgate_sessions_revoked_total", "socialgate_rate_limited_total", "socialgate_flows_refused_total"})
+    metrics_.count(name, "", 0);
+}
 
 std::shared_ptr<provider> gateway::find_provider(const std::string& slug) const {
   for (const auto& p : deps_.providers)
@@ -26,7 +30,9 @@ std::string gateway::cookie(const httplib::Request& req, const std::string& name
 }
 
 void gateway::login_failed(const std::string& provider, const std::string& reason) {
-  metrics_.count("socialgate_login_failures_total", "provider=\"" + provider + "\",reason=\"" + reason + "\"");
+  std::string label = reason;
+  for (auto& c : label) c = c == ' ' ? '_' : c;
+  metrics_.count("socialgate_login_failures_total", "provider=\"" + provider + "\",reason=\"" + label + "\"");
 }
 
 template <class Handler>
@@ -76,7 +82,7 @@ std::string gateway::client_of(const httplib::Request& req) const {
 bool gateway::within_rate_limit(const httplib::Request& req, httplib::Response& res, const std::string& bucket) {
   auto decision = deps_.limiter.check(bucket, client_of(req));
   if (decision.allowed) return true;
-  ++rate_limited_;
+  metrics_.count("socialgate_rate_limited_total", "");
   log_event(log_level::warning, "rate_limited", {{"path", req.path}, {"bucket", bucket}});
   res.set_header("Retry-After", std::to_string(decision.retry_after_seconds));
   send_error(req, res, 429, "Too many requests from your address. Try again in " +

@@ -40,8 +40,6 @@ struct authenticated_request {
   bool via_cookie = false;
 };
 
-struct request_cookies;
-
 class gateway {
  public:
   explicit gateway(gateway_dependencies deps);
@@ -67,7 +65,8 @@ class gateway {
   // Runs a handler, turning store, pool and provider failures into clear HTTP answers.
   template <class Handler>
   httplib::Server::Handler guarded(const char* route, Handler handler);
-  // A login that failed at the callback or the token exchange, by provider and reason.
+  // A login that failed at the callback or the token exchange, by provider and reason (any
+  // wording; spaces become underscores in the label).
   void login_failed(const std::string& provider, const std::string& reason);
 
   std::optional<authenticated_request> authenticate(const httplib::Request& req);
@@ -85,9 +84,6 @@ class gateway {
   gateway_dependencies deps_;
   next_url_policy next_policy_;
   mutable metrics_registry metrics_;  // counting does not change what the gateway is
-  std::atomic<std::uint64_t> sessions_revoked_{0};
-  std::atomic<std::uint64_t> rate_limited_{0};
-  std::atomic<std::uint64_t> flows_refused_{0};
 };
 
 }  // namespace sg

@@ -59,7 +59,7 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
                               cvat.options->extra_scopes, cvat.options->extra_params};
   auto url = deps_.pools.authorize_url(slug, authorize);
   if (deps_.flows.put(state, flow, client_of(req)) == flow_put_result::address_limit) {
-    ++flows_refused_;
+    metrics_.count("socialgate_flows_refused_total", "");
     log_event(log_level::warning, "flow_limit", {{"provider", slug}});
     res.set_header("Retry-After", std::to_string(deps_.flows.ttl_seconds()));
     return send_error(req, res, 429, "Too many sign-ins in progress from your address. Finish one or try again later.");
@@ -110,9 +110,7 @@ void gateway::login_callback(const httplib::Request& req, httplib::Response& res
   // Rule 2: consume the flow atomically before any call to the IdP.
   auto flow = deps_.flows.consume(state);
   auto refuse = [&](const char* reason, const std::string& detail) {
-    std::string label = reason;
-    for (auto& c : label) c = c == ' ' ? '_' : c;
-    login_failed(slug, label);
+    login_failed(slug, reason);
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };

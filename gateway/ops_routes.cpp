@@ -71,12 +71,6 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
   // Requests by route and status, logins by provider (attempts, successes, failures by
   // reason), sessions created, and latency histograms of logins and IdP calls.
   out += metrics_.render();
-  out += "# TYPE socialgate_sessions_revoked_total counter\n";
-  line("socialgate_sessions_revoked_total", "", static_cast<double>(sessions_revoked_.load()));
-  out += "# TYPE socialgate_rate_limited_total counter\n";
-  line("socialgate_rate_limited_total", "", static_cast<double>(rate_limited_.load()));
-  out += "# TYPE socialgate_flows_refused_total counter\n";
-  line("socialgate_flows_refused_total", "", static_cast<double>(flows_refused_.load()));
   try {
     // Over all replicas: flows started and consumed; the difference were never finished (or are open).
     auto totals = deps_.flows.totals();

@@ -54,7 +54,7 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   if (auth) {
     if (everywhere) deps_.sessions.revoke_all(auth->session.user_id);
     else deps_.sessions.revoke(auth->secret);
-    ++sessions_revoked_;
+    metrics_.count("socialgate_sessions_revoked_total", "");
     log_event(log_level::info, "logout", {{"user_id", auth->session.user_id}, {"all", everywhere}});
   }
   clear_session_cookies(res);
@@ -78,7 +78,7 @@ void gateway::revoke_session(const httplib::Request& req, httplib::Response& res
   // Only the user's own sessions: any other handle is "not found", never "forbidden".
   if (!deps_.sessions.revoke_handle_of(auth->session.user_id, handle))
     return send_error(req, res, 404, "No such session.");
-  ++sessions_revoked_;
+  metrics_.count("socialgate_sessions_revoked_total", "");
   log_event(log_level::info, "session_revoked", {{"user_id", auth->session.user_id}});
   res.status = 204;
 }

@@ -26,9 +26,7 @@ void gateway::login_token(const httplib::Request& req, httplib::Response& res, c
     code = find_param(*form, "code").value_or("");
   }
   auto refuse = [&](const char* reason, const std::string& detail) {
-    std::string label = std::string("token_") + reason;
-    for (auto& c : label) c = c == ' ' ? '_' : c;
-    login_failed(slug, label);
+    login_failed(slug, std::string("token_") + reason);
     log_event(log_level::warning, "token_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };
