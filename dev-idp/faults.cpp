@@ -60,27 +60,33 @@ void install_fault_injection(httplib::Server& server, fault_switches& switches) 
     auto target = fault_target(req.path);
     if (target.empty()) return httplib::Server::HandlerResponse::Unhandled;
     auto f = switches.get(target);
+    // Answers made here come before cpp-httplib reads a request body: an unread POST body
+    // would be taken for the next request on a keep-alive connection. Close it instead.
+    auto handled = [&res] {
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    };
     if (f.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.latency_ms));  // injected latency
     if (f.hang) {
       auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
       while (switches.get(target).hang && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));  // hanging on purpose
       res.status = 504;
-      return httplib::Server::HandlerResponse::Handled;
+      return handled();
     }
     thread_local std::mt19937 random(std::random_device{}());
     if (f.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(random) < f.error_rate) {
       res.status = 503;
       res.set_content(R"({"message":"injected failure"})", "application/json");
-      return httplib::Server::HandlerResponse::Handled;
+      return handled();
     }
     if (f.malformed) {
       res.set_content("{\"access_token\": \"truncated", "application/json");
-      return httplib::Server::HandlerResponse::Handled;
+      return handled();
     }
     if (f.oversize) {
       res.set_content("{\"padding\": \"" + std::string(3 << 20, 'x') + "\"}", "application/json");
-      return httplib::Server::HandlerResponse::Handled;
+      return handled();
     }
     if (f.close_mid_body) {
       // Promise 4096 bytes, send 100, then drop the connection.
@@ -90,7 +96,7 @@ void install_fault_injection(httplib::Server& server, fault_switches& switches) 
         sink.write(part.data(), part.size());
         return false;
       });
-      return httplib::Server::HandlerResponse::Handled;
+      return handled();
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });

@@ -81,6 +81,8 @@ http_response http_client::send(const std::string& method, const std::string& ur
     slot.reset();  // a broken or timed-out connection is not reused
     throw provider_error(provider_error::kind::unavailable, "IdP request failed: " + httplib::to_string(error));
   }
+  // After a server error the connection's state is not to be trusted: start afresh next time.
+  if (response.status >= 500) slot.reset();
   http_response out;
   out.status = response.status;
   out.body = std::move(received);
