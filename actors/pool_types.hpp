@@ -27,6 +27,7 @@ struct pool_settings {
 struct pool_status {
   std::string slug;
   bool ready = false;
+  bool idp_ready = true;  // the provider itself can work (e.g. OIDC discovery loaded)
   std::string state;  // "running", "backoff"
   int workers_alive = 0;
   int workers_target = 0;

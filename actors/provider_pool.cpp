@@ -257,6 +257,7 @@ pool_status make_status(supervisor_actor* self) {
   auto& st = self->state;
   pool_status status;
   status.slug = st.idp->slug();
+  status.idp_ready = st.idp->ready();
   status.workers_target = static_cast<int>(st.slots.size());
   for (auto& slot : st.slots) {
     if (!slot.handle) continue;

@@ -21,6 +21,12 @@ pool_settings make_pool_settings(const service_config& config) {
   settings.breaker_cooldown = std::chrono::milliseconds(config.breaker_cooldown_ms);
   return settings;
 }
+
+std::vector<provider_descriptor> descriptors_of(const std::vector<std::shared_ptr<provider>>& providers) {
+  std::vector<provider_descriptor> out;
+  for (const auto& p : providers) out.push_back(p->descriptor());
+  return out;
+}
 }  // namespace
 
 struct service::impl {
@@ -46,7 +52,7 @@ struct service::impl {
         users(redis, config.redis_prefix),
         limiter(redis, config.redis_prefix, config.rate_limits),
         runtime(providers, make_pool_settings(config)),
-        routes({config, redis, flows, login_codes, sessions, users, limiter, runtime, providers}) {}
+        routes({config, redis, flows, login_codes, sessions, users, limiter, runtime, descriptors_of(providers)}) {}
 };
 
 service::service(service_config config, std::vector<std::shared_ptr<provider>> providers)

@@ -15,6 +15,10 @@ struct sso_identity_provider {
   std::string email_domain;
   int weight = 0;
   std::string callback_url;  // derived from CVAT_BASE_URL
+  bool trust_email = false;  // may a verified email from this IdP join an existing user (SPEC section 5)
+  // Origins (scheme://host[:port]) besides the issuer's where this IdP's discovery may place
+  // its endpoints (`endpoint_origins`).
+  std::vector<std::string> endpoint_origins;
 };
 
 // Throws config_error (variable AUTH_CONFIG_PATH) naming the line and the field at fault.

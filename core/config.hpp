@@ -38,6 +38,7 @@ struct cognito_config {
   std::string client_secret;
   std::string issuer;  // user-pool issuer; empty: ID tokens are not verified (UserInfo only)
   std::string callback_url;
+  bool trust_email = false;  // SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL (SPEC section 5)
 };
 
 struct service_config {

@@ -10,7 +10,7 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 }  // namespace
 
 cvat_login_options_result parse_cvat_login_options(const std::string& process, const std::string& scope,
-                                                   const std::string& auth_params, const provider& idp) {
+                                                   const std::string& auth_params, const provider_descriptor& idp) {
   cvat_login_options options;
   if (!process.empty()) {
     if (process != "login" && process != "connect") return {std::nullopt, "'process' must be 'login' or 'connect'."};
@@ -20,7 +20,7 @@ cvat_login_options_result parse_cvat_login_options(const std::string& process, c
   options.scope_text = scope;
   options.auth_params_text = auth_params;
 
-  auto allowed_scopes = idp.allowed_extra_scopes();
+  const auto& allowed_scopes = idp.allowed_extra_scopes;
   std::string token;
   for (std::size_t i = 0; i <= scope.size(); ++i) {
     if (i == scope.size() || scope[i] == ' ' || scope[i] == ',') {
@@ -37,7 +37,7 @@ cvat_login_options_result parse_cvat_login_options(const std::string& process, c
   if (!auth_params.empty()) {
     auto params = parse_form(auth_params);
     if (!params) return {std::nullopt, "'auth_params' is not a valid query string."};
-    auto allowed = idp.allowed_auth_params();
+    const auto& allowed = idp.allowed_auth_params;
     for (const auto& [name, value] : *params) {
       if (!contains(allowed, name)) return {std::nullopt, "The authorization parameter '" + name + "' is not allowed."};
       if (value.size() > 256) return {std::nullopt, "The authorization parameter '" + name + "' is too long."};

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/url.hpp"
-#include "providers/provider.hpp"
+#include "providers/provider_descriptor.hpp"
 
 namespace sg {
 
@@ -26,6 +26,6 @@ struct cvat_login_options_result {
 };
 
 cvat_login_options_result parse_cvat_login_options(const std::string& process, const std::string& scope,
-                                                   const std::string& auth_params, const provider& idp);
+                                                   const std::string& auth_params, const provider_descriptor& idp);
 
 }  // namespace sg

@@ -16,9 +16,9 @@ gateway::gateway(gateway_dependencies deps)
     metrics_.count(name, "", 0);
 }
 
-std::shared_ptr<provider> gateway::find_provider(const std::string& slug) const {
+const provider_descriptor* gateway::find_provider(const std::string& slug) const {
   for (const auto& p : deps_.providers)
-    if (p->slug() == slug) return p;
+    if (p.slug == slug) return &p;
   return nullptr;
 }
 

@@ -30,7 +30,7 @@ struct gateway_dependencies {
   user_store& users;
   rate_limiter& limiter;
   provider_pools& pools;
-  std::vector<std::shared_ptr<provider>> providers;  // metadata (slug, name, icon, redirect URI)
+  std::vector<provider_descriptor> providers;  // what the gateway may know of each enabled provider
 };
 
 // A request authenticated by session cookie or by `Authorization: Token|Bearer <key>`.
@@ -76,7 +76,7 @@ class gateway {
   // Unsafe methods authenticated by cookie must carry X-CSRFTOKEN equal to the CSRF cookie
   // minted with that session; key-authenticated requests need none. Answers 403 itself.
   bool csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth);
-  std::shared_ptr<provider> find_provider(const std::string& slug) const;
+  const provider_descriptor* find_provider(const std::string& slug) const;
   std::string cookie(const httplib::Request& req, const std::string& name) const;
   void set_session_cookies(httplib::Response& res, const minted_session& session) const;
   void clear_session_cookies(httplib::Response& res) const;

@@ -10,12 +10,12 @@ void gateway::login_page(const httplib::Request& req, httplib::Response& res) {
   auto next = next_policy_.validate(req.has_param("next") ? req.get_param_value("next") : "").value_or("/");
   std::string buttons;
   for (const auto& p : deps_.providers) {
-    auto href = "/api/auth/" + p->slug() + "/login/?" + build_query({{"next", next}});
-    auto icon = p->icon_svg();
+    auto href = "/api/auth/" + p.slug + "/login/?" + build_query({{"next", next}});
+    auto icon = p.icon_svg;
     for (const auto& m : social_methods())
-      if (icon.empty() && m.slug == p->slug()) icon = m.icon;
+      if (icon.empty() && m.slug == p.slug) icon = m.icon;
     buttons += "<a class=\"button\" href=\"" + html_escape(href) + "\">" + icon +
-               "<span>Sign in with " + html_escape(p->public_name()) + "</span></a>\n";
+               "<span>Sign in with " + html_escape(p.public_name) + "</span></a>\n";
   }
   if (buttons.empty()) buttons = "<p>No sign-in provider is enabled on this server.</p>";
   res.status = 200;

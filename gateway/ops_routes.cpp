@@ -13,7 +13,7 @@ void gateway::methods(const httplib::Request&, httplib::Response& res) {
     for (const auto& method : social_methods()) {
       auto enabled = find_provider(method.slug);
       listing[method.slug] = {{"is_enabled", enabled != nullptr},
-                              {"icon", enabled && !enabled->icon_svg().empty() ? enabled->icon_svg() : method.icon},
+                              {"icon", enabled && !enabled->icon_svg.empty() ? enabled->icon_svg : method.icon},
                               {"public_name", method.public_name}};
     }
   }
@@ -42,8 +42,7 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
   nlohmann::json providers = nlohmann::json::object();
   bool pools_ok = true;
   for (const auto& pool : deps_.pools.status()) {
-    auto idp = find_provider(pool.slug);
-    bool idp_ready = idp && idp->ready();  // e.g. OIDC discovery loaded
+    bool idp_ready = pool.idp_ready;  // e.g. OIDC discovery loaded
     pools_ok = pools_ok && pool.ready && idp_ready;
     providers[pool.slug] = {{"ready", pool.ready && idp_ready}, {"idp_ready", idp_ready},          {"state", pool.state},
                             {"workers", pool.workers_alive}, {"workers_target", pool.workers_target},

@@ -9,15 +9,8 @@ namespace sg {
 
 class github_provider : public provider {
  public:
-  github_provider(github_config config, http_client_settings http);
-  std::string slug() const override { return "github"; }
-  std::string public_name() const override { return "GitHub"; }
-  std::string icon_svg() const override;
-  std::string redirect_uri() const override { return config_.callback_url; }
+  github_provider(provider_descriptor descriptor, github_config config, http_client_settings http);
   std::string authorize_url(const authorize_request& request) override;
-  std::vector<std::string> allowed_extra_scopes() const override { return {"read:user", "user:email", "read:org"}; }
-  // GitHub's documented authorize parameters beyond the OAuth ones.
-  std::vector<std::string> allowed_auth_params() const override { return {"login", "allow_signup", "prompt"}; }
   external_identity fetch_identity(const code_exchange& exchange) override;
 
  private:
@@ -27,6 +20,8 @@ class github_provider : public provider {
   github_config config_;
   http_client http_;
 };
+
+std::string github_icon_svg();
 
 // Parsing of GitHub's answers, separate so that it can be tested and fuzzed without a network.
 std::string parse_github_token_response(const http_response& response);

@@ -7,6 +7,7 @@
 
 #include "core/identity.hpp"
 #include "core/url.hpp"
+#include "providers/provider_descriptor.hpp"
 
 namespace sg {
 
@@ -24,6 +25,10 @@ struct code_exchange {
   std::string code_verifier;
   std::string redirect_uri;
   std::string nonce;
+  // The authorization response's `iss` (RFC 9207), when it had one. OIDC providers check it
+  // against the issuer (and its absence when discovery promised it); others ignore it.
+  bool has_response_iss = false;
+  std::string response_iss;
 };
 
 struct provider_error : std::runtime_error {
@@ -38,25 +43,17 @@ struct provider_error : std::runtime_error {
 
 class provider {
  public:
+  explicit provider(provider_descriptor descriptor) : descriptor_(std::move(descriptor)) {}
   virtual ~provider() = default;
-  virtual std::string slug() const = 0;
-  virtual std::string public_name() const = 0;
-  virtual std::string icon_svg() const = 0;
-  virtual std::string redirect_uri() const = 0;
+  const provider_descriptor& descriptor() const { return descriptor_; }
+  const std::string& slug() const { return descriptor_.slug; }
   virtual std::string authorize_url(const authorize_request& request) = 0;
-  // What CVAT's `scope` and `auth_params` may add to the authorize request.
-  virtual std::vector<std::string> allowed_extra_scopes() const = 0;
-  virtual std::vector<std::string> allowed_auth_params() const = 0;
-  // OIDC: the issuer the authorization response's `iss` (RFC 9207) must equal, and whether the
-  // IdP promised to always send it. Empty for OAuth-only providers such as GitHub.
-  virtual std::string response_issuer() const { return ""; }
-  virtual bool response_issuer_required() const { return false; }
   // False while the provider cannot work yet (e.g. OIDC discovery not loaded); /readyz shows it.
   virtual bool ready() const { return true; }
-  virtual bool uses_nonce() const { return false; }
-  // What a user first made through this provider is: "social" or "sso" (auth_config.yml).
-  virtual std::string created_via() const { return "social"; }
   virtual external_identity fetch_identity(const code_exchange& exchange) = 0;
+
+ private:
+  const provider_descriptor descriptor_;
 };
 
 }  // namespace sg

@@ -86,8 +86,8 @@ external_identity identity_from_claims(const json& claims, const std::string& sl
   return identity;
 }
 
-oidc_provider::oidc_provider(oidc_settings settings, http_client_settings http)
-    : settings_(std::move(settings)), http_(std::move(http)) {
+oidc_provider::oidc_provider(provider_descriptor descriptor, oidc_settings settings, http_client_settings http)
+    : provider(std::move(descriptor)), settings_(std::move(settings)), http_(std::move(http)) {
   if (settings_.fixed) {
     endpoints_ = settings_.fixed;
     loaded_ = true;
@@ -142,7 +142,7 @@ bool oidc_provider::refresh_discovery() {
     loaded_ = true;
     return true;
   } catch (const std::exception& e) {
-    log_event(log_level::warning, "oidc_discovery_failed", {{"provider", settings_.slug}, {"reason", e.what()}});
+    log_event(log_level::warning, "oidc_discovery_failed", {{"provider", slug()}, {"reason", e.what()}});
     return false;
   }
 }
@@ -153,14 +153,13 @@ endpoints oidc_provider::current_endpoints() {
   return *endpoints_;
 }
 
-std::string oidc_provider::response_issuer() const {
-  std::lock_guard lock(mutex_);
-  return endpoints_ && !endpoints_->issuer.empty() ? endpoints_->issuer : settings_.issuer;
-}
-
-bool oidc_provider::response_issuer_required() const {
-  std::lock_guard lock(mutex_);
-  return endpoints_ && endpoints_->iss_in_response;
+void oidc_provider::check_response_issuer(const code_exchange& exchange, const endpoints& e) const {
+  auto expected = e.issuer.empty() ? settings_.issuer : e.issuer;
+  if (expected.empty()) return;
+  if (exchange.has_response_iss && exchange.response_iss != expected)
+    throw provider_error(kind::rejected, "the sign-in response names another issuer (iss)");
+  if (!exchange.has_response_iss && e.iss_in_response)
+    throw provider_error(kind::rejected, "the sign-in response lacks the issuer (iss) this provider always sends");
 }
 
 std::vector<jwk> oidc_provider::keys(bool force_refetch) {
@@ -208,6 +207,7 @@ std::string oidc_provider::authorize_url(const authorize_request& request) {
 
 external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
   auto e = current_endpoints();
+  check_response_issuer(exchange, e);  // before the code goes anywhere
   query_params form = {{"grant_type", "authorization_code"}, {"code", exchange.code},
                        {"redirect_uri", exchange.redirect_uri}, {"code_verifier", exchange.code_verifier}};
   http_headers headers = {{"Accept", "application/json"}};
@@ -258,7 +258,7 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
     for (auto& [key, value] : info.items())
       if (!claims.contains(key)) claims[key] = value;
   }
-  auto identity = identity_from_claims(claims, settings_.slug);
+  auto identity = identity_from_claims(claims, slug());
   if (identity.subject.empty()) throw provider_error(kind::bad_response, "the IdP named no subject (sub)");
   return identity;
 }

@@ -23,14 +23,11 @@ struct endpoints {
   bool iss_in_response = false;
 };
 
+// How to talk to the IdP (what the gateway may know is in the provider_descriptor).
 struct oidc_settings {
-  std::string slug;
-  std::string public_name;
-  std::string icon;
   std::string client_id;
   std::string client_secret;
   std::string token_auth_method = "client_secret_basic";  // or client_secret_post
-  std::string callback_url;
   std::string issuer;         // expected `iss`
   std::string discovery_url;  // empty: fixed endpoints below
   std::optional<endpoints> fixed;  // Cognito: hosted-UI endpoints derived from the domain
@@ -38,31 +35,21 @@ struct oidc_settings {
   std::vector<std::string> scopes = {"openid", "email", "profile"};
   query_params authorize_params;  // e.g. Google's access_type=online
   std::vector<std::string> allowed_algs;  // empty: every supported algorithm the IdP announces
-  std::vector<std::string> extra_scopes_allowed;
-  std::vector<std::string> auth_params_allowed = {"prompt", "login_hint", "max_age", "ui_locales", "hd"};
-  std::string created_via = "social";
 };
 
 class oidc_provider : public provider {
  public:
-  oidc_provider(oidc_settings settings, http_client_settings http);
+  oidc_provider(provider_descriptor descriptor, oidc_settings settings, http_client_settings http);
   ~oidc_provider() override;
 
-  std::string slug() const override { return settings_.slug; }
-  std::string public_name() const override { return settings_.public_name; }
-  std::string icon_svg() const override { return settings_.icon; }
-  std::string redirect_uri() const override { return settings_.callback_url; }
   std::string authorize_url(const authorize_request& request) override;
-  std::vector<std::string> allowed_extra_scopes() const override { return settings_.extra_scopes_allowed; }
-  std::vector<std::string> allowed_auth_params() const override { return settings_.auth_params_allowed; }
   external_identity fetch_identity(const code_exchange& exchange) override;
-  std::string response_issuer() const override;
-  bool response_issuer_required() const override;
   bool ready() const override { return loaded_.load(); }
-  bool uses_nonce() const override { return true; }
-  std::string created_via() const override { return settings_.created_via; }
 
  private:
+  // RFC 9207: the authorization response's `iss` must be the issuer, and present when the
+  // discovery document promised it (authorization_response_iss_parameter_supported).
+  void check_response_issuer(const code_exchange& exchange, const endpoints& e) const;
   endpoints current_endpoints();  // throws provider_error(unavailable) when not loaded
   bool refresh_discovery();
   std::vector<jwk> keys(bool force_refetch);

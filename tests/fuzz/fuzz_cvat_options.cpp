@@ -6,20 +6,17 @@
 #include "gateway/cvat_login_options.hpp"
 
 namespace {
-struct fake_provider : sg::provider {
-  std::string slug() const override { return "fake"; }
-  std::string public_name() const override { return "Fake"; }
-  std::string icon_svg() const override { return ""; }
-  std::string redirect_uri() const override { return ""; }
-  std::string authorize_url(const sg::authorize_request&) override { return ""; }
-  std::vector<std::string> allowed_extra_scopes() const override { return {"read:org"}; }
-  std::vector<std::string> allowed_auth_params() const override { return {"login", "prompt"}; }
-  sg::external_identity fetch_identity(const sg::code_exchange&) override { return {}; }
-};
+sg::provider_descriptor fake_provider() {
+  sg::provider_descriptor d;
+  d.slug = "fake";
+  d.allowed_extra_scopes = {"read:org"};
+  d.allowed_auth_params = {"login", "prompt"};
+  return d;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static fake_provider idp;
+  static const sg::provider_descriptor idp = fake_provider();
   std::string input(reinterpret_cast<const char*>(data), size);
   auto first = input.find('\n'), second = input.find('\n', first == std::string::npos ? 0 : first + 1);
   auto process = input.substr(0, first);

@@ -1,6 +1,8 @@
 #pragma once
 // A provider for supervision tests: answers at once, and throws a non-provider exception (a
-// crash) when told to. Can wrap a real provider to add crashes to it.
+// crash) when told to. Can wrap a real provider to add crashes to it; then it forwards every
+// virtual and shares the wrapped provider's descriptor, so none of the wrapped provider's
+// checks (the OIDC `iss` and nonce checks, readiness) is lost.
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -9,29 +11,29 @@
 
 namespace sg::test {
 
+inline provider_descriptor scripted_descriptor(const std::string& slug) {
+  provider_descriptor d;
+  d.slug = slug;
+  d.public_name = slug;
+  d.icon_svg = "<svg></svg>";
+  d.redirect_uri = "http://sg.test/cb/";
+  return d;
+}
+
 class scripted_provider : public provider {
  public:
   explicit scripted_provider(std::string slug, std::shared_ptr<provider> inner = nullptr)
-      : slug_(std::move(slug)), inner_(std::move(inner)) {}
-  std::string slug() const override { return slug_; }
-  std::string public_name() const override { return inner_ ? inner_->public_name() : slug_; }
-  std::string icon_svg() const override { return inner_ ? inner_->icon_svg() : "<svg></svg>"; }
-  std::string redirect_uri() const override { return inner_ ? inner_->redirect_uri() : "http://sg.test/cb/"; }
+      : provider(inner ? with_slug(inner->descriptor(), slug) : scripted_descriptor(slug)), inner_(std::move(inner)) {}
   std::string authorize_url(const authorize_request& request) override {
     maybe_crash();
     return inner_ ? inner_->authorize_url(request) : "https://idp.test/authorize?state=" + request.state;
   }
-  std::vector<std::string> allowed_extra_scopes() const override {
-    return inner_ ? inner_->allowed_extra_scopes() : std::vector<std::string>{};
-  }
-  std::vector<std::string> allowed_auth_params() const override {
-    return inner_ ? inner_->allowed_auth_params() : std::vector<std::string>{};
-  }
+  bool ready() const override { return inner_ ? inner_->ready() : true; }
   external_identity fetch_identity(const code_exchange& exchange) override {
     maybe_crash();
     if (inner_) return inner_->fetch_identity(exchange);
     external_identity id;
-    id.provider = slug_;
+    id.provider = slug();
     id.subject = exchange.code;
     return id;
   }
@@ -40,11 +42,14 @@ class scripted_provider : public provider {
   std::atomic<int> calls{0};
 
  private:
+  static provider_descriptor with_slug(provider_descriptor d, const std::string& slug) {
+    d.slug = slug;
+    return d;
+  }
   void maybe_crash() {
     ++calls;
     if (crashes_left.fetch_sub(1) > 0) throw std::logic_error("scripted crash");
   }
-  std::string slug_;
   std::shared_ptr<provider> inner_;
 };
 

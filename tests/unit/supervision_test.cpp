@@ -27,7 +27,7 @@ TEST_CASE("a crashing worker is restarted and its caller gets a clear error whil
   auto flaky_before = status_of(runtime, "flaky").worker_ids;
 
   flaky->crashes_left = 1;
-  CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"code", "", "", ""}), pool_unavailable);
+  CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"code", "", "", "", false, ""}), pool_unavailable);
   REQUIRE(wait_until([&] {
     auto s = status_of(runtime, "flaky");
     return s.restarts == 1 && s.workers_alive == 2;
@@ -35,12 +35,12 @@ TEST_CASE("a crashing worker is restarted and its caller gets a clear error whil
   auto flaky_after = status_of(runtime, "flaky");
   CHECK(flaky_after.ready);
   CHECK(flaky_after.worker_ids != flaky_before);
-  CHECK(runtime.fetch_identity("flaky", {"next-code", "", "", ""}).subject == "next-code");
+  CHECK(runtime.fetch_identity("flaky", {"next-code", "", "", "", false, ""}).subject == "next-code");
 
   auto steady_after = status_of(runtime, "steady");
   CHECK(steady_after.worker_ids == steady_before);
   CHECK(steady_after.restarts == 0);
-  CHECK(runtime.fetch_identity("steady", {"s", "", "", ""}).subject == "s");
+  CHECK(runtime.fetch_identity("steady", {"s", "", "", "", false, ""}).subject == "s");
 }
 
 TEST_CASE("past the restart intensity the pool backs off and reports not ready and then recovers", "[actors]") {
@@ -55,16 +55,16 @@ TEST_CASE("past the restart intensity the pool backs off and reports not ready a
   flaky->crashes_left = 3;
   for (int i = 0; i < 3; ++i) {
     // Each call either hits the crash or finds the pool restarting: never a hang, never success.
-    CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"c", "", "", ""}), pool_unavailable);
+    CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"c", "", "", "", false, ""}), pool_unavailable);
     wait_until([&] { return status_of(runtime, "flaky").workers_alive == 1 || !status_of(runtime, "flaky").ready; });
   }
   auto during = status_of(runtime, "flaky");
   CHECK_FALSE(during.ready);
   CHECK(during.state == "backoff");
-  CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"c", "", "", ""}), pool_unavailable);
+  CHECK_THROWS_AS(runtime.fetch_identity("flaky", {"c", "", "", "", false, ""}), pool_unavailable);
 
   REQUIRE(wait_until([&] { return status_of(runtime, "flaky").ready; }, std::chrono::seconds(5)));
-  CHECK(runtime.fetch_identity("flaky", {"after", "", "", ""}).subject == "after");
+  CHECK(runtime.fetch_identity("flaky", {"after", "", "", "", false, ""}).subject == "after");
 }
 
 TEST_CASE("a call that reaches a worker while it is being restarted is retried and not lost", "[actors]") {
@@ -75,7 +75,7 @@ TEST_CASE("a call that reaches a worker while it is being restarted is retried a
   actor_runtime runtime({idp}, settings);
   for (int round = 0; round < 20; ++round) {
     runtime.kill_worker("idp", 0);
-    CHECK(runtime.fetch_identity("idp", {"code-" + std::to_string(round), "", "", ""}).subject ==
+    CHECK(runtime.fetch_identity("idp", {"code-" + std::to_string(round), "", "", "", false, ""}).subject ==
           "code-" + std::to_string(round));
   }
   auto status = status_of(runtime, "idp");
