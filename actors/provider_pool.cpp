@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "core/log.hpp"
+#include "providers/claim_validation.hpp"
 
 namespace sg {
 namespace {
@@ -39,7 +40,8 @@ caf::behavior provider_worker(caf::event_based_actor* self, std::shared_ptr<prov
         return guarded([&](pool_call_result& r) { r.url = idp->authorize_url(request); });
       },
       [=](atoms::exchange, const code_exchange& exchange) {
-        return guarded([&](pool_call_result& r) { r.identity = idp->fetch_identity(exchange); });
+        // Every identity crosses the claim validation on its way out of the provider.
+        return guarded([&](pool_call_result& r) { r.identity = validated_identity(idp->fetch_identity(exchange), idp->descriptor()); });
       },
   };
 }

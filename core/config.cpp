@@ -145,6 +145,8 @@ std::optional<cognito_config> load_cognito(const env_reader& env, const service_
   if (auto issuer = env.value("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER"))
     c.issuer = checked_url("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER", *issuer, true, config.allow_insecure_http);
   c.callback_url = env.value_or("AMAZON_COGNITO_CALLBACK_URL", config.base_url + "/api/auth/amazon-cognito/login/callback/");
+  // A user pool's addresses are whatever its sign-up allows: not trusted unless the operator says so.
+  c.trust_email = env.flag("SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL", false);
   if (!parse_http_url(c.callback_url))
     throw config_error("AMAZON_COGNITO_CALLBACK_URL", "'" + c.callback_url + "' is not an http(s) URL");
   return c;
@@ -267,6 +269,8 @@ std::string describe_config(const service_config& config) {
     out << "    register this callback URL in the app client: " << config.cognito->callback_url << "\n";
     out << "    ID tokens: " << (config.cognito->issuer.empty() ? "not verified (set SOCIAL_AUTH_AMAZON_COGNITO_ISSUER)"
                                                                 : "verified against " + config.cognito->issuer) << "\n";
+    out << "    emails: " << (config.cognito->trust_email ? "trusted (SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL)"
+                                                          : "not trusted to join existing accounts") << "\n";
   } else {
     out << "  amazon-cognito: disabled (set SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID and _CLIENT_SECRET)\n";
   }
