@@ -9,6 +9,7 @@
 
 #include "core/bounded_json.hpp"
 #include "core/config.hpp"
+#include "core/utf8.hpp"
 #include "gateway/client_address.hpp"
 #include "providers/github_provider.hpp"
 #include "providers/http_client.hpp"
@@ -119,4 +120,22 @@ TEST_CASE("an IdP answer over the size cap is refused and a slow one times out",
   CHECK_THROWS_AS(strict.get(base + "/ok", {}), provider_error);  // plain http refused by default
   server.stop();
   thread.join();
+}
+
+TEST_CASE("is_valid_utf8 accepts well-formed text and refuses overlongs surrogates and beyond U+10FFFF", "[limits][utf8]") {
+  using namespace std::string_literals;
+  for (const auto& good : {""s, "plain ascii"s, "caf\xC3\xA9"s, "\xE2\x82\xAC"s, "\xF0\x9F\x98\x80"s,
+                           "\xED\x9F\xBF"s /* U+D7FF */, "\xEE\x80\x80"s /* U+E000 */,
+                           "\xF4\x8F\xBF\xBF"s /* U+10FFFF */, "nul \0 inside"s}) {
+    INFO(good);
+    CHECK(is_valid_utf8(good));
+  }
+  for (const auto& bad : {"\xFF"s, "\xFE"s, "\x80"s /* stray continuation */, "\xC0\xAF"s, "\xC1\xBF"s,
+                          "\xE0\x80\xAF"s, "\xF0\x80\x80\xAF"s /* overlong slashes */,
+                          "\xED\xA0\x80"s, "\xED\xBF\xBF"s /* surrogates */, "\xF4\x90\x80\x80"s /* U+110000 */,
+                          "\xF5\x80\x80\x80"s, "\xC3"s, "\xE2\x82"s, "\xF0\x9F\x98"s /* truncated */,
+                          "ok\xC3(after"s, "\xE2\x28\xA1"s}) {
+    INFO(bad);
+    CHECK_FALSE(is_valid_utf8(bad));
+  }
 }
