@@ -37,8 +37,24 @@ void gateway::select_idp(const httplib::Request& req, httplib::Response& res) {
 
 void gateway::healthz(const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); }
 
+// Redis is ready when it takes a write, not only a PING: under `maxmemory` with `noeviction`,
+// on a replica made read-only or during a failover PING still answers while every login fails.
+// The probe key is tiny and expires by itself.
+namespace {
+std::string redis_readiness_problem(redis_pool& redis, const std::string& prefix) {
+  if (!redis.ping()) return "Redis does not answer PING";
+  try {
+    redis.command({"SET", prefix + "readyz-probe", "1", "PX", "10000"});
+  } catch (const std::exception& e) {
+    return std::string("Redis refuses writes: ") + e.what();
+  }
+  return "";
+}
+}  // namespace
+
 void gateway::readyz(const httplib::Request&, httplib::Response& res) {
-  bool redis_ok = deps_.redis.ping();
+  auto redis_problem = redis_readiness_problem(deps_.redis, deps_.config.redis_prefix);
+  bool redis_ok = redis_problem.empty();
   nlohmann::json providers = nlohmann::json::object();
   bool pools_ok = true;
   for (const auto& pool : deps_.pools.status()) {
@@ -55,7 +71,7 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
   nlohmann::json body = {
       {"status", ready ? "ready" : "not ready"},
       {"components",
-       {{"redis", {{"ready", redis_ok}, {"detail", redis_ok ? "ok" : "Redis does not answer PING"}}},
+       {{"redis", {{"ready", redis_ok}, {"detail", redis_ok ? "ok" : redis_problem}}},
         {"providers", providers}}}};
   send_json(res, ready ? 200 : 503, body.dump());
 }

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <string_view>
+
 namespace sg {
 
 struct redis_pool::slot {
@@ -19,6 +21,21 @@ struct reply_deleter {
   void operator()(redisReply* r) const { if (r) freeReplyObject(r); }
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+// The one place that decides which error replies mean "unavailable, try again" (503) rather than
+// a bug or a misconfiguration (500). States a server passes through or is put in by its operator:
+// loading its data after a restart, a long script, a failover (MASTERDOWN, a replica made
+// READONLY, NOREPLICAS for min-replicas-to-write), a cluster resharding (TRYAGAIN, CLUSTERDOWN),
+// and memory full under `noeviction` (OOM). A script's error reply starts with the code of the
+// command that failed inside it, so the same test covers EVAL.
+bool is_unavailable_reply(std::string_view message) {
+  for (std::string_view code : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "READONLY",
+                                "NOREPLICAS"})
+    if (message.substr(0, code.size()) == code &&
+        (message.size() == code.size() || message[code.size()] == ' '))
+      return true;
+  return false;
+}
 
 redis_value convert(const redisReply* reply) {
   redis_value value;
@@ -38,10 +55,7 @@ redis_value convert(const redisReply* reply) {
       break;
     case REDIS_REPLY_ERROR: {
       std::string message(reply->str, reply->len);
-      // States a server passes through (loading its data after a restart, a failover) are
-      // "unavailable, try again", not a bug: callers answer 503.
-      for (const char* transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
-        if (message.rfind(transient, 0) == 0) throw redis_unavailable("Redis is not ready: " + message);
+      if (is_unavailable_reply(message)) throw redis_unavailable("Redis cannot take this now: " + message);
       throw redis_command_error(message);
     }
     case REDIS_REPLY_ARRAY:
