@@ -1,19 +1,73 @@
 // socialgate: the service (`socialgate`) and its configuration check (`socialgate check-config`).
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "app/service.hpp"
 #include "core/log.hpp"
 #include "providers/provider_factory.hpp"
+#include "session-store/key_migration.hpp"
+#include "session-store/redis_pool.hpp"
 #include "session-store/redis_url.hpp"
+#include "session-store/user_store.hpp"
 
 namespace {
 void print_usage() {
   std::puts("usage: socialgate [serve]       run the service (configured by environment variables)\n"
-            "       socialgate check-config  validate the configuration and print what is enabled");
+            "       socialgate check-config  validate the configuration and print what is enabled\n"
+            "       socialgate migrate-keys  move account keys of the old layout under their hash tag");
+}
+
+sg::redis_pool one_connection(const sg::service_config& config) {
+  return sg::redis_pool(sg::parse_redis_url(config.redis_url), 1, std::chrono::milliseconds(5000));
+}
+
+// `socialgate migrate-keys`: run once, with every replica stopped. Prints counts, never keys
+// (they hold email addresses).
+int migrate_keys(const sg::service_config& config) {
+  auto redis = one_connection(config);
+  auto report = sg::migrate_keys(redis, config.redis_prefix);
+  long total = 0;
+  for (const auto& [kind, count] : report.moved) {
+    std::printf("moved %ld %s key(s) to %s%s:...\n", count, kind.c_str(),
+                sg::account_key_prefix(config.redis_prefix).c_str(), kind.c_str());
+    total += count;
+  }
+  if (report.sequence_removed) std::printf("removed %suser-seq (user ids are random now)\n", config.redis_prefix.c_str());
+  if (report.users_marked_trusted)
+    std::printf("marked %ld user(s) email_trusted (every identity from GitHub or Google)\n", report.users_marked_trusted);
+  if (report.left_in_place) {
+    std::printf("left %ld old key(s) in place: their new name already exists (nothing was overwritten); "
+                "inspect them, delete the ones not needed, and run migrate-keys again\n", report.left_in_place);
+    return 1;
+  }
+  std::printf(total || report.sequence_removed ? "done: %ld key(s) moved, user ids kept\n"
+                                               : "nothing to migrate (%ld keys of the old layout)\n", total);
+  return 0;
+}
+
+// Start-up refuses old-layout account keys: this version would not see those users and would
+// make a second user for each of their identities. nullopt: go on; otherwise the exit code.
+std::optional<int> refuse_old_layout(const sg::service_config& config) {
+  try {
+    auto redis = one_connection(config);
+    auto found = sg::find_old_layout_key(redis, config.redis_prefix);
+    if (!found) return std::nullopt;
+    std::fprintf(stderr,
+                 "socialgate: Redis holds account keys of the old layout (%s): stop every replica, run "
+                 "`socialgate migrate-keys` once with the same REDIS_URL and SOCIAL_AUTH_REDIS_PREFIX, then start again\n",
+                 found->c_str());
+    return 2;
+  } catch (const sg::redis_unavailable& e) {
+    // Redis down at start-up is not fatal (the service reconnects by itself); the layout is
+    // checked on the next start.
+    sg::log_event(sg::log_level::warning, "key_layout_unchecked", {{"reason", e.what()}});
+    return std::nullopt;
+  }
 }
 }  // namespace
 
@@ -23,7 +77,7 @@ int main(int argc, char** argv) {
     print_usage();
     return 0;
   }
-  if (command != "serve" && command != "check-config") {
+  if (command != "serve" && command != "check-config" && command != "migrate-keys") {
     std::fprintf(stderr, "socialgate: unknown command '%s'\n", command.c_str());
     print_usage();
     return 2;
@@ -42,6 +96,15 @@ int main(int argc, char** argv) {
     std::fputs(sg::describe_config(config).c_str(), stdout);
     return 0;
   }
+  if (command == "migrate-keys") {
+    try {
+      return migrate_keys(config);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "socialgate: migrate-keys failed: %s\n", e.what());
+      return 1;
+    }
+  }
+  if (auto refused = refuse_old_layout(config)) return *refused;
   if (config.allow_insecure_http)
     sg::log_event(sg::log_level::warning, "insecure_http_allowed",
                   {{"detail", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on: http:// IdP URLs accepted; development only"}});

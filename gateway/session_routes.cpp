@@ -12,9 +12,22 @@ namespace {
 nlohmann::json user_json(const user_record& user) {
   nlohmann::json providers = nlohmann::json::array();
   for (const auto& identity : user.identities) providers.push_back(identity.substr(0, identity.find(':')));
-  return {{"id", std::stoll(user.id)},       {"username", user.username},       {"email", user.email},
+  // The id is a 64-bit number: a string, because JavaScript clients read JSON numbers as doubles
+  // (53 bits) and would round it to another user's id.
+  return {{"id", user.id},                   {"username", user.username},       {"email", user.email},
           {"first_name", user.first_name},   {"last_name", user.last_name},     {"created_via", user.created_via},
-          {"email_verified", user.email_verified}, {"providers", providers}};
+          {"email_verified", user.email_vouched()}, {"providers", providers}};
+}
+
+// Forward-auth header values: the provider boundary already validates claims; this is the last
+// guard, so no stored value (an old record, an operator's edit) can split or fake a header.
+std::string header_safe(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value)
+    if (c >= 0x20 && c != 0x7f) out += static_cast<char>(c);
+  auto first = out.find_first_not_of(' ');
+  if (first == std::string::npos) return "";
+  return out.substr(first, out.find_last_not_of(' ') - first + 1);
 }
 }  // namespace
 
@@ -88,10 +101,14 @@ void gateway::verify(const httplib::Request& req, httplib::Response& res) {
   if (!auth) return send_json(res, 401, R"({"detail":"Authentication credentials were not provided."})");
   auto user = deps_.users.find(auth->session.user_id);
   if (!user) return send_json(res, 401, R"({"detail":"The user of this session no longer exists."})");
-  res.set_header("X-Auth-User-Id", user->id);
-  res.set_header("X-Auth-Username", user->username);
-  res.set_header("X-Auth-Email", user->email);
-  res.set_header("X-Auth-Provider", auth->session.provider);
+  res.set_header("X-Auth-User-Id", header_safe(user->id));
+  res.set_header("X-Auth-Username", header_safe(user->username));
+  // Only an address socialgate vouches for (verified by an IdP trusted for email): the
+  // application behind may treat it as the user's identity.
+  const bool vouched = user->email_vouched() && !header_safe(user->email).empty();
+  if (vouched) res.set_header("X-Auth-Email", header_safe(user->email));
+  res.set_header("X-Auth-Email-Verified", vouched ? "true" : "false");
+  res.set_header("X-Auth-Provider", header_safe(auth->session.provider));
   send_json(res, 200, R"({"detail":"ok"})");
 }
 

@@ -2,28 +2,57 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
-#include "session-store/session_store.hpp"
+#include "session-store/account_scripts.hpp"
 #include "session-store/username_policy.hpp"
 
 namespace sg {
+namespace {
+// Candidate ids per script call: a collision of 64-bit random ids is already negligible; four
+// make "every candidate taken" impossible in practice, and the caller still retries.
+constexpr int ids_per_call = 4;
+constexpr int suffixed_names_per_call = 8;
+constexpr int attempts = 4;
+
+std::string suffixed(const std::string& base) { return base + "_" + sha256_hex(random_bytes(8)).substr(0, 6); }
+
+[[noreturn]] void refused_by_acl(const std::string& command) {
+  throw redis_command_error("Redis refused the account write " + command +
+                            " (ACL of the Redis user): nothing was written");
+}
+}  // namespace
 
 std::string lower_ascii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
+std::string account_key_prefix(const std::string& prefix) { return "{" + prefix + "acct}:"; }
+
+std::string new_user_id() {
+  for (;;) {
+    auto bytes = random_bytes(8);
+    std::uint64_t value = 0;
+    for (unsigned char b : bytes) value = (value << 8) | b;
+    if (value != 0) return std::to_string(value);
+  }
+}
+
 std::string user_store::identity_key(const std::string& provider, const std::string& subject) const {
   return prefix_ + "identity:" + provider + ":" + subject;
 }
 
-std::string user_store::email_key(const std::string& email) const {
-  return prefix_ + "email:" + lower_ascii(email);
+std::string user_store::email_key(const std::string& email) const { return prefix_ + "email:" + lower_ascii(email); }
+
+std::string user_store::username_key(const std::string& username) const {
+  return prefix_ + "username:" + lower_ascii(username);
 }
 
 std::optional<user_record> user_store::find(const std::string& id) {
-  auto replies = redis_.pipeline({{"HGETALL", prefix_ + "user:" + id}, {"SMEMBERS", prefix_ + "user-identities:" + id}});
+  auto replies = redis_.pipeline({{"HGETALL", user_key(id)}, {"SMEMBERS", identities_key(id)}});
   if (replies[0].elements.empty()) return std::nullopt;
   user_record user;
   user.id = id;
@@ -34,6 +63,7 @@ std::optional<user_record> user_store::find(const std::string& id) {
     if (name == "username") user.username = value;
     else if (name == "email") user.email = value;
     else if (name == "email_verified") user.email_verified = value == "1";
+    else if (name == "email_trusted") user.email_trusted = value == "1";
     else if (name == "first_name") user.first_name = value;
     else if (name == "last_name") user.last_name = value;
     else if (name == "created_via") user.created_via = value;
@@ -44,90 +74,60 @@ std::optional<user_record> user_store::find(const std::string& id) {
   return user;
 }
 
-std::optional<std::string> user_store::linked_user(const external_identity& identity) {
-  auto reply = redis_.command({"GET", identity_key(identity.provider, identity.subject)});
-  if (reply.is_nil()) return std::nullopt;
-  return reply.text;
-}
+provision_result user_store::provision(const external_identity& identity, const std::string& created_via) {
+  const bool has_email = !identity.email.empty();
+  // Usernames offered as is: valid and never reserved (username_policy).
+  std::vector<std::string> plain;
+  for (const auto& candidate : username_candidates(identity))
+    if (is_valid_username(candidate)) plain.push_back(candidate);
+  const auto base = suffix_base(identity);
 
-std::string user_store::link(const external_identity& identity, const std::string& user_id) {
-  auto key = identity_key(identity.provider, identity.subject);
-  auto set = redis_.command({"SET", key, user_id, "NX"});
-  if (set.is_nil()) return redis_.command({"GET", key}).text;
-  redis_.command({"SADD", prefix_ + "user-identities:" + user_id, identity.provider + ":" + identity.subject});
-  return user_id;
-}
+  // Bounded retries with fresh random ids and suffixes; never recursion.
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    redis_command_args args{"EVAL", account_scripts::provision, has_email ? "2" : "1",
+                            identity_key(identity.provider, identity.subject)};
+    if (has_email) args.push_back(email_key(identity.email));
+    for (const std::string& value :
+         {prefix_, identity.provider + ":" + identity.subject, identity.email,
+          std::string(identity.email_verified ? "1" : "0"), std::string(identity.email_trusted ? "1" : "0"),
+          identity.first_name, identity.last_name, created_via, std::to_string(unix_now())})
+      args.push_back(value);
+    args.push_back(std::to_string(ids_per_call));
+    for (int i = 0; i < ids_per_call; ++i) args.push_back(new_user_id());
+    args.push_back(std::to_string(plain.size() + suffixed_names_per_call));
+    for (const auto& name : plain) args.push_back(name);
+    for (int i = 0; i < suffixed_names_per_call; ++i) args.push_back(suffixed(base));
 
-std::string user_store::claim_username(const external_identity& identity, const std::string& user_id) {
-  // Try each candidate as is when valid, then with random suffixes: "short or taken" gets one.
-  for (const auto& candidate : username_candidates(identity)) {
-    if (is_valid_username(candidate)) {
-      auto reply = redis_.command({"SET", prefix_ + "username:" + lower_ascii(candidate), user_id, "NX"});
-      if (!reply.is_nil()) return candidate;
-    }
+    auto reply = redis_.command(args);
+    if (reply.elements.size() != 2) throw redis_command_error("unexpected reply from the provisioning script");
+    const auto& status = reply.elements[0].text;
+    const auto& user_id = reply.elements[1].text;
+    if (status == "no_id" || status == "no_username") continue;
+    if (status == "denied") refused_by_acl(user_id);
+    if (status == "conflict")
+      // Never says which provider the existing account uses: that would tell anyone who types an
+      // address how its owner signs in.
+      throw account_conflict(
+          "An account with this email address already exists. Sign in as usual, then link this "
+          "provider from your account.");
+    auto user = find(user_id);
+    if (!user) throw redis_command_error("the user just provisioned is missing");
+    return {*user, status == "created", status == "joined"};
   }
-  auto base = username_candidates(identity).front().substr(0, 140);
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    auto candidate = base + "_" + sha256_hex(random_bytes(8)).substr(0, 6);
-    auto reply = redis_.command({"SET", prefix_ + "username:" + lower_ascii(candidate), user_id, "NX"});
-    if (!reply.is_nil()) return candidate;
-  }
-  throw redis_command_error("could not find a free username");
+  throw redis_command_error("could not find a free user id and username");
 }
 
 user_record user_store::connect(const external_identity& identity, const std::string& user_id) {
-  if (!find(user_id)) throw account_conflict("The signed-in user no longer exists. Sign in again.");
-  if (link(identity, user_id) != user_id)
-    throw account_conflict("This " + identity.provider + " account is already linked to another user.");
-  return *find(user_id);
-}
-
-provision_result user_store::provision(const external_identity& identity, const std::string& created_via) {
-  if (auto existing = linked_user(identity)) {
-    if (auto user = find(*existing)) return {*user, false, false};
-    // A dangling link (user deleted by an operator): fall through and create a new user.
-    redis_.command({"DEL", identity_key(identity.provider, identity.subject)});
-  }
-
-  const bool has_email = !identity.email.empty();
-  if (has_email) {
-    auto owner = redis_.command({"GET", email_key(identity.email)});
-    if (!owner.is_nil()) {
-      auto user = find(owner.text);
-      if (user) {
-        if (identity.email_verified && user->email_verified) {
-          auto linked = link(identity, user->id);
-          return {*find(linked), false, linked == user->id};
-        }
-        throw account_conflict(
-            "An account with this email address already exists. Sign in with the method you used before; "
-            "this sign-in cannot be linked to it because the email address is not verified on both sides.");
-      }
-    }
-  }
-
-  auto user_id = std::to_string(redis_.command({"INCR", prefix_ + "user-seq"}).integer);
-  if (has_email) {
-    auto claimed = redis_.command({"SET", email_key(identity.email), user_id, "NX"});
-    if (claimed.is_nil())  // a concurrent first login took the address: decide again against it
-      return provision(identity, created_via);
-  }
-  auto username = claim_username(identity, user_id);
-  auto now = unix_now();
-  redis_.command({"HSET", prefix_ + "user:" + user_id, "username", username, "email", identity.email,
-                  "email_verified", identity.email_verified ? "1" : "0", "first_name", identity.first_name,
-                  "last_name", identity.last_name, "created_via", created_via, "created", std::to_string(now)});
-  auto linked = link(identity, user_id);
-  if (linked != user_id) {
-    // A concurrent first login of the same identity won: undo this user, use that one.
-    std::vector<redis_command_args> undo{{"DEL", prefix_ + "user:" + user_id},
-                                         {"DEL", prefix_ + "username:" + lower_ascii(username)}};
-    if (has_email) undo.push_back({"DEL", email_key(identity.email)});
-    redis_.pipeline(undo);
-    if (has_email) redis_.command({"SET", email_key(identity.email), linked, "NX"});
-    return {*find(linked), false, false};
-  }
-  return {*find(user_id), true, false};
+  auto reply = redis_.command({"EVAL", account_scripts::connect, "1", identity_key(identity.provider, identity.subject),
+                               prefix_, user_id, identity.provider + ":" + identity.subject});
+  if (reply.elements.size() != 2) throw redis_command_error("unexpected reply from the link script");
+  const auto& status = reply.elements[0].text;
+  if (status == "denied") refused_by_acl(reply.elements[1].text);
+  if (status == "no_user") throw account_conflict("The signed-in user no longer exists. Sign in again.");
+  if (status == "conflict") throw account_conflict("This sign-in is already linked to another account.");
+  auto user = find(user_id);
+  if (!user) throw account_conflict("The signed-in user no longer exists. Sign in again.");
+  return *user;
 }
 
 }  // namespace sg

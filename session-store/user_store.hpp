@@ -1,6 +1,7 @@
 #pragma once
 // Users and identity links (SPEC section 5). An identity is keyed by (provider, subject), never
-// by email; an email joins an existing user only when both sides are verified.
+// by email. A first login, and a link (process=connect), is one Lua script each
+// (account_scripts): all claims and the user record are written together or not at all.
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -12,15 +13,19 @@
 namespace sg {
 
 struct user_record {
-  std::string id;
+  std::string id;  // a random 64-bit number as a decimal string; never reissued
   std::string username;
   std::string email;
-  bool email_verified = false;
+  bool email_verified = false;  // the IdP that made the user said the address is verified
+  bool email_trusted = false;   // ... and that IdP is trusted to assert emails
   std::string first_name;
   std::string last_name;
   std::string created_via;  // "social" or "sso"
   long long created = 0;
   std::vector<std::string> identities;  // "provider:subject"
+
+  // socialgate vouches for the address (forward-auth X-Auth-Email, email joins).
+  bool email_vouched() const { return email_verified && email_trusted; }
 };
 
 // The login is refused for a reason the user can act on (the message is shown to them).
@@ -34,28 +39,31 @@ struct provision_result {
   bool joined = false;   // the identity was linked to an existing user by verified email
 };
 
+// "{<prefix>acct}:": the hash tag shared by every account key (one Redis Cluster slot).
+std::string account_key_prefix(const std::string& prefix);
+// A fresh random user id: 64 bits from OpenSSL, as a decimal string.
+std::string new_user_id();
+
 class user_store {
  public:
-  user_store(redis_pool& redis, std::string prefix) : redis_(redis), prefix_(std::move(prefix)) {}
+  user_store(redis_pool& redis, std::string prefix)
+      : redis_(redis), prefix_(account_key_prefix(prefix)) {}
 
   std::optional<user_record> find(const std::string& id);
   provision_result provision(const external_identity& identity, const std::string& created_via);
   // process=connect: links the identity to `user_id`. Refused (account_conflict) when the
-  // identity already belongs to another user.
+  // identity already belongs to another existing user or `user_id` no longer exists.
   user_record connect(const external_identity& identity, const std::string& user_id);
 
+  std::string user_key(const std::string& id) const { return prefix_ + "user:" + id; }
+  std::string identities_key(const std::string& id) const { return prefix_ + "user-identities:" + id; }
   std::string identity_key(const std::string& provider, const std::string& subject) const;
   std::string email_key(const std::string& email) const;
+  std::string username_key(const std::string& username) const;
 
  private:
-  std::optional<std::string> linked_user(const external_identity& identity);
-  // Links the identity to `user_id`; returns the user it is linked to (another one if a
-  // concurrent login linked it first).
-  std::string link(const external_identity& identity, const std::string& user_id);
-  std::string claim_username(const external_identity& identity, const std::string& user_id);
-
   redis_pool& redis_;
-  std::string prefix_;
+  std::string prefix_;  // the account prefix, hash tag included
 };
 
 std::string lower_ascii(std::string text);

@@ -1,9 +1,20 @@
 #include "session-store/username_policy.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace sg {
 namespace {
+// The one list of reserved usernames: operator, system and service names, and words that
+// clients may confuse with "no value".
+constexpr std::array<std::string_view, 32> reserved_names = {
+    "admin",     "administrator", "root",      "system",    "support",   "security", "null",
+    "undefined", "superuser",     "staff",     "api",       "www",       "cvat",     "socialgate",
+    "sysadmin",  "webmaster",     "hostmaster", "postmaster", "abuse",   "noreply",  "no-reply",
+    "nobody",    "owner",         "operator",  "moderator", "anonymous", "guest",    "daemon",
+    "info",      "help",          "none",      "sudo"};
+
 bool allowed_char(unsigned char c) {
   return std::isalnum(c) || c == '_' || c == '.' || c == '@' || c == '+' || c == '-';
 }
@@ -21,6 +32,12 @@ bool is_valid_username(std::string_view name) {
   for (unsigned char c : name)
     if (!allowed_char(c)) return false;
   return true;
+}
+
+bool is_reserved_username(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(reserved_names.begin(), reserved_names.end(), lower) != reserved_names.end();
 }
 
 std::string ascii_fold_lower(std::string_view utf8) {
@@ -47,7 +64,9 @@ std::string ascii_fold_lower(std::string_view utf8) {
   return out;
 }
 
-std::vector<std::string> username_candidates(const external_identity& identity) {
+namespace {
+// Every name the identity suggests, in order of preference, reserved or not.
+std::vector<std::string> suggested_names(const external_identity& identity) {
   std::vector<std::string> out;
   if (is_valid_username(identity.preferred_username)) out.push_back(identity.preferred_username);
   auto local_part = identity.email.substr(0, identity.email.find('@'));
@@ -59,8 +78,23 @@ std::vector<std::string> username_candidates(const external_identity& identity) 
     auto folded = ascii_fold_lower(identity.preferred_username);
     if (!folded.empty()) out.push_back(folded);
   }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> username_candidates(const external_identity& identity) {
+  std::vector<std::string> out;
+  for (auto& name : suggested_names(identity))
+    if (!is_reserved_username(name)) out.push_back(std::move(name));
   if (out.empty()) out.push_back("user");
   return out;
+}
+
+std::string suffix_base(const external_identity& identity) {
+  // The first suggestion even when reserved: "admin" becomes "admin_3f9a1c", never "admin".
+  auto names = suggested_names(identity);
+  auto base = names.empty() ? std::string("user") : names.front();
+  return base.substr(0, 140);
 }
 
 }  // namespace sg

@@ -27,6 +27,22 @@ TEST_CASE("derived usernames are ASCII-folded and lower case", "[users]") {
   CHECK(candidates[1] == "z.q");
 }
 
+TEST_CASE("reserved usernames: one list and case-insensitive and never offered as is", "[users][security]") {
+  for (const char* name : {"admin", "ADMIN", "Administrator", "root", "system", "support", "security", "null",
+                           "undefined", "superuser", "staff", "api", "www", "cvat", "socialgate"})
+    CHECK(is_reserved_username(name));
+  CHECK_FALSE(is_reserved_username("octocat"));
+  CHECK_FALSE(is_reserved_username("admin2"));
+  external_identity id;
+  id.preferred_username = "Admin";
+  id.first_name = "Root";
+  auto candidates = username_candidates(id);
+  for (const auto& c : candidates) CHECK_FALSE(is_reserved_username(c));
+  CHECK(suffix_base(id) == "Admin");  // the caller claims "Admin_<random>"
+  id.first_name = "Alice";
+  CHECK(username_candidates(id).front() == "alice");
+}
+
 TEST_CASE("cookie header parsing is bounded and keeps the first value", "[cookies][security]") {
   auto c = parse_cookie_header("a=1; b=\"2\"; a=3; junk; c=");
   REQUIRE(c);

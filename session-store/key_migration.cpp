@@ -1,0 +1,94 @@
+#include "session-store/key_migration.hpp"
+
+#include "session-store/user_store.hpp"
+
+namespace sg {
+namespace {
+// Account kinds of the old layout: "<prefix><kind>:<rest>". `user-sessions:` is a session key
+// (not moved), so "user:" must match exactly.
+constexpr const char* old_kinds[] = {"user", "identity", "email", "username", "user-identities"};
+
+struct old_key {
+  std::string kind;  // one of old_kinds, or "user-seq"
+  std::string rest;  // what follows "<prefix><kind>:"
+};
+
+std::optional<old_key> classify(const std::string& key, const std::string& prefix) {
+  if (key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  auto tail = key.substr(prefix.size());
+  if (tail == "user-seq") return old_key{"user-seq", ""};
+  for (const char* kind : old_kinds) {
+    std::string head = std::string(kind) + ":";
+    if (tail.compare(0, head.size(), head) == 0) return old_key{kind, tail.substr(head.size())};
+  }
+  return std::nullopt;
+}
+
+std::string glob_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Calls `visit` for each old-layout key until it returns false. SCAN in small steps, so a
+// large keyspace (sessions, flows) never blocks the server.
+template <typename Visit>
+void scan_old_keys(redis_pool& redis, const std::string& prefix, Visit visit) {
+  std::string cursor = "0";
+  do {
+    auto reply = redis.command({"SCAN", cursor, "MATCH", glob_escape(prefix) + "*", "COUNT", "500"});
+    if (reply.elements.size() != 2) throw redis_command_error("unexpected SCAN reply");
+    cursor = reply.elements[0].text;
+    for (const auto& key : reply.elements[1].elements)
+      if (auto found = classify(key.text, prefix))
+        if (!visit(key.text, *found)) return;
+  } while (cursor != "0");
+}
+}  // namespace
+
+std::optional<std::string> find_old_layout_key(redis_pool& redis, const std::string& prefix) {
+  // Every old deployment that ever made a user has the sequence: one cheap look first.
+  if (redis.command({"EXISTS", prefix + "user-seq"}).integer == 1) return prefix + "user-seq";
+  std::optional<std::string> found;
+  scan_old_keys(redis, prefix, [&](const std::string&, const old_key& key) {
+    found = prefix + key.kind + ":*";
+    return false;
+  });
+  return found;
+}
+
+migration_report migrate_keys(redis_pool& redis, const std::string& prefix) {
+  migration_report report;
+  const auto target = account_key_prefix(prefix);
+  std::vector<std::string> moved_users;
+  scan_old_keys(redis, prefix, [&](const std::string& name, const old_key& key) {
+    if (key.kind == "user-seq") {
+      report.sequence_removed = redis.command({"DEL", name}).integer == 1 || report.sequence_removed;
+      return true;
+    }
+    if (key.kind == "user") moved_users.push_back(key.rest);
+    auto done = redis.command({"RENAMENX", name, target + key.kind + ":" + key.rest}).integer == 1;
+    if (done) ++report.moved[key.kind];
+    else ++report.left_in_place;
+    return true;
+  });
+  // The old layout had no email_trusted: the old code joined on any verified address, and only
+  // GitHub and Google are trusted by default, so a user is vouched for only when every identity
+  // it has comes from one of them.
+  user_store users(redis, prefix);
+  for (const auto& id : moved_users) {
+    auto user = users.find(id);
+    if (!user || redis.command({"HEXISTS", users.user_key(id), "email_trusted"}).integer == 1) continue;
+    bool trusted = user->email_verified && !user->identities.empty();
+    for (const auto& identity : user->identities)
+      if (identity.rfind("github:", 0) != 0 && identity.rfind("google:", 0) != 0) trusted = false;
+    redis.command({"HSET", users.user_key(id), "email_trusted", trusted ? "1" : "0"});
+    if (trusted) ++report.users_marked_trusted;
+  }
+  return report;
+}
+
+}  // namespace sg
