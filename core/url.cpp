@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 namespace sg {
 
@@ -89,6 +88,40 @@ std::string url_parts::origin() const {
   return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
 }
 
+namespace {
+// A registered name or IPv4 address: ASCII letters, digits, '-', '.', '_' only. Anything else
+// (a second ':', '%', '+', non-ASCII bytes) is refused rather than guessed at, because the
+// parsed host decides origin checks (`next`, the insecure-http switch, discovery endpoints).
+bool valid_host_name(std::string_view host) {
+  if (host.empty()) return false;
+  for (unsigned char c : host)
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return false;
+  return true;
+}
+
+// "[...]" with hex digits, ':' and '.' (an embedded IPv4) inside; no zone ids.
+bool valid_ipv6_literal(std::string_view host) {
+  if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
+  auto inner = host.substr(1, host.size() - 2);
+  if (inner.find(':') == std::string_view::npos) return false;
+  for (unsigned char c : inner)
+    if (!(std::isxdigit(c) || c == ':' || c == '.')) return false;
+  return true;
+}
+
+// 1 to 5 ASCII digits, 1..65535: no sign, no empty port, no trailing junk, no second port.
+std::optional<int> strict_port(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  int value = 0;
+  for (unsigned char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value > 65535) return std::nullopt;
+  return value;
+}
+}  // namespace
+
 std::optional<url_parts> parse_http_url(std::string_view url) {
   for (unsigned char c : url)
     if (c <= 0x20 || c == 0x7f || c == '\\') return std::nullopt;
@@ -104,7 +137,8 @@ std::optional<url_parts> parse_http_url(std::string_view url) {
   auto authority = rest.substr(0, authority_end);
   parts.path = authority_end == std::string_view::npos ? "" : std::string(rest.substr(authority_end));
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-  std::string_view host = authority, port;
+  std::string_view host = authority;
+  std::optional<std::string_view> port;  // present (possibly empty) when a ':' follows the host
   if (authority.front() == '[') {  // IPv6 literal
     auto close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
@@ -114,21 +148,24 @@ std::optional<url_parts> parse_http_url(std::string_view url) {
       if (after.front() != ':') return std::nullopt;
       port = after.substr(1);
     }
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+    if (!valid_ipv6_literal(host)) return std::nullopt;
+  } else {
+    // The first ':' ends the host: "host:port:80" is a host with the port "port:80" (refused),
+    // never the host "host:port" on port 80.
+    if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    if (!valid_host_name(host)) return std::nullopt;
   }
-  if (host.empty()) return std::nullopt;
   parts.host = std::string(host);
   std::transform(parts.host.begin(), parts.host.end(), parts.host.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   parts.port = parts.scheme == "https" ? 443 : 80;
-  if (!port.empty()) {
-    int value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value < 1 || value > 65535)
-      return std::nullopt;
-    parts.port = value;
+  if (port) {
+    auto value = strict_port(*port);
+    if (!value) return std::nullopt;
+    parts.port = *value;
   }
   return parts;
 }

@@ -27,7 +27,9 @@ struct url_parts {
   std::string path;    // with query; "" when absent
   std::string origin() const;
 };
-// Accepts http(s)://host[:port][/path]; rejects userinfo, whitespace and control characters.
+// Accepts http(s)://host[:port][/path]; rejects userinfo, whitespace and control characters,
+// hosts with characters outside [A-Za-z0-9._-] (or a bracketed IPv6 literal), and any port that
+// is not 1 to 5 digits in 1..65535 ("host:", "host:+80", "host:a:80", "host:80:80").
 std::optional<url_parts> parse_http_url(std::string_view url);
 
 }  // namespace sg

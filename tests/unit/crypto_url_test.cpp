@@ -56,3 +56,26 @@ TEST_CASE("http URL parsing", "[url]") {
   CHECK_FALSE(parse_http_url("https://ho st/"));
   CHECK_FALSE(parse_http_url("https://"));
 }
+
+// Issue 9: "http://host:port:80/" passed the origin check as host "host:port" on port 80.
+TEST_CASE("http URL parsing is strict about ports and hosts", "[url][security]") {
+  for (const char* bad : {"http://host:port:80/", "http://host:80:80/", "http://host:/", "http://host:+80/",
+                          "http://host:0080x/", "http://host:65536/", "http://host:0/", "http://host:123456/",
+                          "http://host:-1/", "http://host:8 0/", "http://host: 80/", "http://host:0x50/",
+                          "http://host:80a/", "http://ho%73t/", "http://host+evil/", "http://:80/",
+                          "http://[::1]x/", "http://[::1]:/", "http://[::1]:80:80/", "http://[evil.example]/",
+                          "http://h\xc3\xa9st/"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_http_url(bad));
+  }
+  auto explicit_default = parse_http_url("http://host:80/x");
+  REQUIRE(explicit_default);
+  CHECK(explicit_default->origin() == "http://host");
+  CHECK(parse_http_url("http://host:0080/")->port == 80);  // leading zeros are still digits
+  CHECK(parse_http_url("https://host:65535")->port == 65535);
+  auto v6 = parse_http_url("http://[::1]:8080/p");
+  REQUIRE(v6);
+  CHECK(v6->host == "[::1]");
+  CHECK(v6->origin() == "http://[::1]:8080");
+  CHECK(parse_http_url("https://login.example.com?x=1")->path == "?x=1");
+}
