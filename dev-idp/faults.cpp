@@ -3,6 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string_view>
 #include <thread>
 
 namespace sg::dev {
@@ -28,6 +29,13 @@ std::string fault_target(const std::string& path) {
   return "github";
 }
 
+bool is_user_call(const std::string& path) {
+  auto ends_with = [&](std::string_view tail) {
+    return path.size() >= tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends_with("/user") || ends_with("/userinfo") || ends_with("/userInfo");
+}
+
 void install_fault_injection(httplib::Server& server, fault_switches& switches) {
   server.Post("/_dev/faults", [&switches](const httplib::Request& req, httplib::Response& res) {
     auto target = req.get_param_value("target");
@@ -49,10 +57,11 @@ void install_fault_injection(httplib::Server& server, fault_switches& switches) 
     f.close_mid_body = flag("close_mid_body");
     f.oversize = flag("oversize");
     f.malformed = flag("malformed");
+    f.bad_utf8 = flag("bad_utf8");
     switches.set(target, f);
     res.set_content(nlohmann::json{{"target", target}, {"latency_ms", f.latency_ms}, {"error_rate", f.error_rate},
                                    {"hang", f.hang}, {"close_mid_body", f.close_mid_body}, {"oversize", f.oversize},
-                                   {"malformed", f.malformed}}.dump(),
+                                   {"malformed", f.malformed}, {"bad_utf8", f.bad_utf8}}.dump(),
                     "application/json");
   });
 
@@ -82,6 +91,13 @@ void install_fault_injection(httplib::Server& server, fault_switches& switches) 
     }
     if (f.malformed) {
       res.set_content("{\"access_token\": \"truncated", "application/json");
+      return handled();
+    }
+    if (f.bad_utf8 && is_user_call(req.path)) {
+      // Well-formed JSON except for the bytes of one string: 0xFF and an overlong slash.
+      res.set_content("{\"id\": 1, \"sub\": \"1\", \"login\": \"octo\xFF\xC0\xAF" "cat\", "
+                      "\"email\": \"octocat@example.com\", \"email_verified\": true}",
+                      "application/json");
       return handled();
     }
     if (f.oversize) {

@@ -1,7 +1,7 @@
 #pragma once
 // Fault injection per provider personality, switchable at run time, for failure tests and
 // load tests. POST /_dev/faults?target=<github|google|cognito|oidc>&latency_ms=&error_rate=
-// &hang=&close_mid_body=&oversize=&malformed= (omitted values reset to "behave"). Faults apply
+// &hang=&close_mid_body=&oversize=&malformed=&bad_utf8= (omitted values reset to "behave"). Faults apply
 // to what socialgate calls server-to-server, never to the browser-facing authorize page.
 #include <httplib.h>
 
@@ -18,6 +18,7 @@ struct fault_settings {
   bool close_mid_body = false;
   bool oversize = false;  // a 3 MiB body
   bool malformed = false; // 200 with broken JSON
+  bool bad_utf8 = false;  // the user/userinfo call answers 200 with a JSON string holding invalid UTF-8
 };
 
 class fault_switches {
@@ -32,6 +33,8 @@ class fault_switches {
 
 // Which personality a path belongs to ("" for dev controls and authorize pages).
 std::string fault_target(const std::string& path);
+// Whether `path` is the call that fetches the signed-in user (GitHub /user, OIDC userinfo).
+bool is_user_call(const std::string& path);
 void install_fault_injection(httplib::Server& server, fault_switches& switches);
 
 }  // namespace sg::dev

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
+
 namespace sg {
 namespace {
 bool contains(const std::vector<std::string>& list, const std::string& value) {
@@ -41,6 +43,9 @@ cvat_login_options_result parse_cvat_login_options(const std::string& process, c
     for (const auto& [name, value] : *params) {
       if (!contains(allowed, name)) return {std::nullopt, "The authorization parameter '" + name + "' is not allowed."};
       if (value.size() > 256) return {std::nullopt, "The authorization parameter '" + name + "' is too long."};
+      // `auth_params` is percent-decoded a second time here; the request-level UTF-8 check saw
+      // only the first decoding.
+      if (!is_valid_utf8(value)) return {std::nullopt, "'auth_params' holds invalid UTF-8."};
       options.extra_params.emplace_back(name, value);
     }
   }

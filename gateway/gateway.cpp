@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "core/url.hpp"
+#include "core/utf8.hpp"
 #include "gateway/client_address.hpp"
 #include "gateway/cookies.hpp"
 #include "gateway/responses.hpp"
@@ -35,6 +37,25 @@ void gateway::login_failed(const std::string& provider, const std::string& reaso
   metrics_.count("socialgate_login_failures_total", "provider=\"" + provider + "\",reason=\"" + label + "\"");
 }
 
+namespace {
+// Text a route may read must be UTF-8, checked here once before any route runs, so that no
+// handler, log line or JSON dump meets bytes it cannot encode: query parameters and form
+// fields (names and values, after percent-decoding; cpp-httplib has merged a form body into
+// `params`), a form-like body a route parses itself, and a JSON body (RFC 8259 requires UTF-8).
+// Header values are opaque bytes: never decoded, never checked. Returns where, or nullptr.
+const char* invalid_utf8_in(const httplib::Request& req) {
+  for (const auto& [name, value] : req.params)
+    if (!is_valid_utf8(name) || !is_valid_utf8(value)) return "a query parameter or form field";
+  if (req.body.empty()) return nullptr;
+  if (req.get_header_value("Content-Type").find("json") != std::string::npos)
+    return is_valid_utf8(req.body) ? nullptr : "the JSON body";
+  if (auto form = parse_form(req.body))
+    for (const auto& [name, value] : *form)
+      if (!is_valid_utf8(name) || !is_valid_utf8(value)) return "a form field";
+  return nullptr;
+}
+}  // namespace
+
 template <class Handler>
 httplib::Server::Handler gateway::guarded(const char* route, Handler handler) {
   return [this, route, handler](const httplib::Request& req, httplib::Response& res) {
@@ -51,6 +72,10 @@ httplib::Server::Handler gateway::guarded(const char* route, Handler handler) {
       if (req.has_header("Cookie") && !parse_cookie_header(req.get_header_value("Cookie"))) {
         log_event(log_level::warning, "bad_request", {{"path", req.path}, {"reason", "oversized Cookie header"}});
         return send_error(req, res, 400, "The Cookie header is too large.");
+      }
+      if (auto where = invalid_utf8_in(req)) {
+        log_event(log_level::warning, "bad_request", {{"path", req.path}, {"reason", std::string("invalid UTF-8 in ") + where}});
+        return send_error(req, res, 400, std::string("The request has invalid UTF-8 in ") + where + ".");
       }
       handler(req, res);
     } catch (const redis_unavailable& e) {
@@ -111,6 +136,9 @@ void gateway::install(httplib::Server& server) {
   server.Get("/api/auth/" + slug + "/login/?", guarded("login_start", [this](const auto& req, auto& res) {
                login_start(req, res, req.matches[1]);
              }));
+  server.Post("/api/auth/" + slug + "/login/?", guarded("login_start", [this](const auto& req, auto& res) {
+                login_start(req, res, req.matches[1]);
+              }));
   server.Get("/api/auth/" + slug + "/login/callback/?", guarded("login_callback", [this](const auto& req, auto& res) {
                login_callback(req, res, req.matches[1]);
              }));

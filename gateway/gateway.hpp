@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,12 @@ struct gateway_dependencies {
   std::vector<provider_descriptor> providers;  // what the gateway may know of each enabled provider
 };
 
+// The user a finished callback signs in, or why the login is refused after the IdP answered.
+struct callback_outcome {
+  std::string user_id;
+  std::string refusal;  // e.g. "Unverified email" under ACCOUNT_EMAIL_VERIFICATION=mandatory
+};
+
 // A request authenticated by session cookie or by `Authorization: Token|Bearer <key>`.
 struct authenticated_request {
   session_record session;
@@ -46,9 +53,29 @@ class gateway {
   void install(httplib::Server& server);
 
  private:
-  // Route handlers (one file per group: login_routes, session_routes, ops_routes).
+  // Route handlers (one file per group: login_start, login_callback, token_routes,
+  // session_routes, ops_routes).
+  // GET starts a login; `process=connect` (linking to the signed-in user) only by POST with the
+  // CSRF token, so a cross-site link cannot start it.
   void login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  // The callback in explicit steps (SPEC section 3 rules in order): validate (parameters, then
+  // the flow consumed for THIS browser only), exchange (the provider pool), provision (the user
+  // store), complete (session cookies and a redirect, or the cvat-ui one-time code).
   void login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  // Rule 1: `error=` from the IdP. Answers itself; consumes the flow only for its own browser.
+  void callback_idp_error(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  // Rule 2: the flow for this state, this browser and this provider, consumed; nullopt after
+  // answering 400 itself (nothing consumed then).
+  std::optional<flow_record> callback_validate(const httplib::Request& req, httplib::Response& res,
+                                               const std::string& slug);
+  external_identity callback_exchange(const httplib::Request& req, const std::string& slug, const flow_record& flow);
+  callback_outcome callback_provision(const provider_descriptor& idp, const flow_record& flow,
+                                      const external_identity& identity);
+  void callback_complete(const httplib::Request& req, httplib::Response& res, const std::string& slug,
+                         const flow_record& flow, const callback_outcome& outcome,
+                         std::chrono::steady_clock::time_point started);
+  // The hash of this request's browser-binding cookie, or "" when it has none.
+  std::string binding_hash_of(const httplib::Request& req) const;
   void login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug);
   void list_sessions(const httplib::Request& req, httplib::Response& res);
   void select_idp(const httplib::Request& req, httplib::Response& res);
@@ -76,6 +103,10 @@ class gateway {
   // Unsafe methods authenticated by cookie must carry X-CSRFTOKEN equal to the CSRF cookie
   // minted with that session; key-authenticated requests need none. Answers 403 itself.
   bool csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth);
+  // The same proof from a presented token (the X-CSRFTOKEN header or a form's
+  // csrfmiddlewaretoken): equal to the CSRF cookie, which is the one minted with this session.
+  bool csrf_token_matches(const httplib::Request& req, const authenticated_request& auth,
+                          const std::string& presented) const;
   const provider_descriptor* find_provider(const std::string& slug) const;
   std::string cookie(const httplib::Request& req, const std::string& name) const;
   void set_session_cookies(httplib::Response& res, const minted_session& session) const;

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bounded_json.hpp"
-#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/responses.hpp"
@@ -31,12 +30,16 @@ void gateway::login_token(const httplib::Request& req, httplib::Response& res, c
     send_error(req, res, 400, detail);
   };
   if (code.empty() || code.size() > 256) return refuse("missing code", "The 'code' field is missing.");
-  auto record = deps_.login_codes.redeem(code);
-  if (!record) return refuse("unknown code", "This sign-in code is invalid, expired or already used. Sign in again.");
-  if (record->provider != slug) return refuse("provider mismatch", "This sign-in code was issued for another provider.");
-  auto binding = cookie(req, deps_.config.binding_cookie_name);
-  if (binding.empty() || !constant_time_equal(sha256_hex(binding), record->binding_hash))
+  // One check-and-delete: only the browser the code was issued to redeems (and so uses it up);
+  // anyone else's attempt leaves it for that browser.
+  auto claim = deps_.login_codes.redeem_for(code, binding_hash_of(req), slug);
+  if (claim.status == login_code_status::other_browser)
     return refuse("browser mismatch", "This sign-in code was issued to another browser. Sign in again here.");
+  if (claim.status == login_code_status::other_provider)
+    return refuse("provider mismatch", "This sign-in code was issued for another provider.");
+  if (claim.status != login_code_status::redeemed || !claim.record)
+    return refuse("unknown code", "This sign-in code is invalid, expired or already used. Sign in again.");
+  const auto& record = claim.record;
   if (!record->refusal.empty()) return refuse("refused login", record->refusal);
 
   auto session = deps_.sessions.create(record->user_id, slug, req.get_header_value("User-Agent"));

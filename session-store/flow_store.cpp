@@ -49,6 +49,42 @@ if redis.call('ZCARD', KEYS[2]) > cap then
 end
 return 1
 )lua";
+
+// KEYS: flow key, finished counter. ARGV: caller's binding hash, caller's provider.
+// The binding is compared before the provider, so another browser learns nothing about the
+// flow. (A plain comparison: the values are SHA-256 hashes of secrets, so timing tells nothing
+// useful.) An unreadable record is left to expire. The `#!lua` shebang makes Redis refuse the
+// whole script up front when it cannot write (OOM, a read-only replica) instead of failing
+// half-way; the counter goes up before the delete for the same reason.
+constexpr const char* consume_script = R"lua(#!lua
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'missing'} end
+local ok, doc = pcall(cjson.decode, raw)
+if not ok or type(doc) ~= 'table' then return {'missing'} end
+if ARGV[1] == '' or doc['binding'] ~= ARGV[1] then return {'other_browser'} end
+if doc['provider'] ~= ARGV[2] then return {'other_provider'} end
+redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[1])
+return {'consumed', raw}
+)lua";
+
+std::optional<flow_record> parse_record(const std::string& text) {
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  flow_record record;
+  record.provider = doc.value("provider", "");
+  record.code_verifier = doc.value("verifier", "");
+  record.redirect_uri = doc.value("redirect_uri", "");
+  record.next = doc.value("next", "/");
+  record.binding_hash = doc.value("binding", "");
+  record.nonce = doc.value("nonce", "");
+  record.created_at = doc.value("created", 0LL);
+  record.process = doc.value("process", "login");
+  record.scope = doc.value("scope", "");
+  record.auth_params = doc.value("auth_params", "");
+  record.connect_user_id = doc.value("connect_user", "");
+  return record;
+}
 }  // namespace
 
 flow_store::counts flow_store::totals() {
@@ -80,26 +116,26 @@ flow_put_result flow_store::put(const std::string& state, const flow_record& rec
   return flow_put_result::stored;
 }
 
+flow_claim flow_store::consume_for(const std::string& state, const std::string& binding_hash,
+                                   const std::string& provider) {
+  auto reply = redis_.command({"EVAL", consume_script, "2", key_for(state), prefix_ + "stats:flows-finished",
+                               binding_hash, provider});
+  auto verdict = reply.elements.empty() ? std::string("missing") : reply.elements[0].text;
+  if (verdict == "other_browser") return {flow_claim_status::other_browser, std::nullopt};
+  if (verdict == "other_provider") return {flow_claim_status::other_provider, std::nullopt};
+  if (verdict != "consumed" || reply.elements.size() < 2) return {flow_claim_status::missing, std::nullopt};
+  auto record = parse_record(reply.elements[1].text);
+  // Redis expiry is the primary bound; this also rejects a record whose TTL was lost.
+  if (!record || unix_now() - record->created_at > ttl_seconds_) return {flow_claim_status::missing, std::nullopt};
+  return {flow_claim_status::consumed, record};
+}
+
 std::optional<flow_record> flow_store::consume(const std::string& state) {
   auto reply = redis_.command({"GETDEL", key_for(state)});
   if (reply.is_nil()) return std::nullopt;
   redis_.command({"INCR", prefix_ + "stats:flows-finished"});
-  auto doc = nlohmann::json::parse(reply.text, nullptr, false);
-  if (!doc.is_object()) return std::nullopt;
-  flow_record record;
-  record.provider = doc.value("provider", "");
-  record.code_verifier = doc.value("verifier", "");
-  record.redirect_uri = doc.value("redirect_uri", "");
-  record.next = doc.value("next", "/");
-  record.binding_hash = doc.value("binding", "");
-  record.nonce = doc.value("nonce", "");
-  record.created_at = doc.value("created", 0LL);
-  record.process = doc.value("process", "login");
-  record.scope = doc.value("scope", "");
-  record.auth_params = doc.value("auth_params", "");
-  record.connect_user_id = doc.value("connect_user", "");
-  // Redis expiry is the primary bound; this also rejects a record whose TTL was lost.
-  if (unix_now() - record.created_at > ttl_seconds_) return std::nullopt;
+  auto record = parse_record(reply.text);
+  if (!record || unix_now() - record->created_at > ttl_seconds_) return std::nullopt;
   return record;
 }
 

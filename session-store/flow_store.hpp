@@ -30,6 +30,13 @@ struct flow_limits {
 
 enum class flow_put_result { stored, address_limit };
 
+// What a callback's attempt to take a flow found. Only `consumed` deleted anything.
+enum class flow_claim_status { consumed, missing, other_browser, other_provider };
+struct flow_claim {
+  flow_claim_status status = flow_claim_status::missing;
+  std::optional<flow_record> record;  // set when consumed
+};
+
 class flow_store {
  public:
   flow_store(redis_pool& redis, std::string prefix, long ttl_seconds, flow_limits limits = {})
@@ -37,7 +44,13 @@ class flow_store {
 
   // Stores the flow and applies the limits atomically (one Lua script).
   flow_put_result put(const std::string& state, const flow_record& record, const std::string& client_address = "");
-  // Atomic read-and-delete (GETDEL): a second consume of the same state finds nothing.
+  // The callback's way in: one Lua check-and-delete that deletes the flow only when it was
+  // started by this browser (`binding_hash`, the hash of the caller's binding cookie; empty when
+  // it has none) for this provider. Anyone else who saw the state (Referer, logs) consumes
+  // nothing, so they cannot cancel the right browser's login. A second consume finds nothing.
+  flow_claim consume_for(const std::string& state, const std::string& binding_hash, const std::string& provider);
+  // Unconditional read-and-delete (GETDEL), kept for store-level tests only: the gateway must
+  // use consume_for.
   std::optional<flow_record> consume(const std::string& state);
   std::string key_for(const std::string& state) const;
   long ttl_seconds() const { return ttl_seconds_; }

@@ -15,14 +15,24 @@ struct login_code_record {
   std::string binding_hash;  // the browser that may redeem it
 };
 
+// What an attempt to redeem a code found. Only `redeemed` deleted anything.
+enum class login_code_status { redeemed, missing, other_browser, other_provider };
+struct login_code_claim {
+  login_code_status status = login_code_status::missing;
+  std::optional<login_code_record> record;  // set when redeemed
+};
+
 class login_code_store {
  public:
   login_code_store(redis_pool& redis, std::string prefix, long ttl_seconds)
       : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds) {}
   // Mints a code for `record` and returns it.
   std::string issue(const login_code_record& record);
-  // GETDEL: a code is redeemed at most once.
-  std::optional<login_code_record> redeem(const std::string& code);
+  // One Lua check-and-delete: the code is redeemed (deleted) only by the browser it was issued
+  // to (`binding_hash` of the caller's binding cookie, empty when none) for this provider; any
+  // other attempt consumes nothing, so a code seen in a log or a Referer cannot be burnt by a
+  // third party. Redeemed at most once.
+  login_code_claim redeem_for(const std::string& code, const std::string& binding_hash, const std::string& provider);
   std::string key_for(const std::string& code) const;
 
  private:

@@ -141,3 +141,35 @@ TEST_CASE("oversized and malformed input gets a 4xx on every endpoint and the re
   CHECK(env.login(b, "octocat").callback.status == 302);
   CHECK(env.replica_process(0).running());
 }
+
+TEST_CASE("invalid UTF-8 in a query or auth_params or a form or JSON body gets 400 and header values are left alone", "[e2e][limits][security][utf8]") {
+  deployment env;
+  auto r0 = env.replica(0);
+  browser anon(env.site(), env.idp_url());
+  auto says_utf8 = [](const http_result& r) {
+    return r.status == 400 && nlohmann::json::parse(r.body)["detail"].get<std::string>().find("UTF-8") != std::string::npos;
+  };
+  // Query values and names, percent-decoded.
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/github/login/?auth_params=login%3D%FF")));  // was a 500
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/github/login/?scope=%C0%AF")));
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/github/login/?%ED%A0%80=1")));
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/github/login/callback/?state=%FF&code=c")));
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/oidc/select-idp/?email=a@%F4%90%80%80")));
+  // auth_params is a query string of its own: its second decoding is checked too.
+  CHECK(says_utf8(anon.get(r0 + "/api/auth/github/login/?auth_params=login%3D%25FF")));
+  // Form bodies, percent-encoded or raw, and JSON bodies.
+  auto token = r0 + "/api/auth/github/login/token";
+  CHECK(says_utf8(anon.post(token, "code=%FF%FE", "application/x-www-form-urlencoded")));
+  CHECK(says_utf8(anon.post(token, "code=\xC3", "application/x-www-form-urlencoded")));
+  CHECK(says_utf8(anon.post(token, "{\"code\": \"\xFF\"}", "application/json")));
+  CHECK(says_utf8(anon.post(r0 + "/api/auth/github/login/", "process=%FF", "application/x-www-form-urlencoded")));
+  CHECK(anon.get(r0 + "/healthz").status == 200);
+  CHECK(env.replica_process(0).running());
+
+  // Header values are opaque bytes: a User-Agent that is not UTF-8 signs in and is listed.
+  browser odd(env.site(), env.idp_url(), "agent \xFF\xFE");
+  REQUIRE(env.login(odd, "octocat").callback.status == 302);
+  auto sessions = odd.get(r0 + "/api/auth/sessions");
+  CHECK(sessions.status == 200);
+  CHECK(nlohmann::json::parse(sessions.body).size() == 1);
+}

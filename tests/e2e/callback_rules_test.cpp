@@ -49,8 +49,10 @@ TEST_CASE("a state used in another browser gets 400 before any call to the IdP",
     CHECK(r.set_cookie("sessionid").empty());
   }
   CHECK(token_requests(env) == before);
-  // The flow was consumed by the refused attempt: it cannot be used afterwards either.
-  CHECK(env.redis().client().command({"EXISTS", flow_key(begun.state)}).integer == 0);
+  // Issue 9: the refused attempt consumed nothing (it cannot cancel the victim's login); the
+  // victim's own browser still finishes it.
+  CHECK(env.redis().client().command({"EXISTS", flow_key(begun.state)}).integer == 1);
+  CHECK(victim.get(begun.callback_url, env.replica(0)).status == 302);
 }
 
 TEST_CASE("a state made for another provider gets 400", "[e2e][callback][security]") {

@@ -51,7 +51,7 @@ TEST_CASE("full GitHub login: redirect and cookies and /api/users/self and /api/
 
   auto verify = b.get(env.replica(0) + "/api/auth/verify");
   CHECK(verify.status == 200);
-  CHECK(verify.header("X-Auth-User-Id") == std::to_string(user["id"].get<long long>()));
+  CHECK(verify.header("X-Auth-User-Id") == user["id"].get<std::string>());  // ids are decimal strings (issue 9)
   CHECK(verify.header("X-Auth-Username") == "octocat");
   CHECK(verify.header("X-Auth-Email") == "octocat@example.com");
   CHECK(verify.header("X-Auth-Provider") == "github");
