@@ -34,10 +34,10 @@ TEST_CASE("a GitHub account whose only email is unverified never joins the user 
     CHECK(self.status == 401);
   }
   auto& redis = env.redis().client();
-  auto alice_id = std::to_string(alice["id"].get<long long>());
-  CHECK(redis.command({"GET", "sg:email:alice@example.com"}).text == alice_id);
-  CHECK(redis.command({"SMEMBERS", "sg:user-identities:" + alice_id}).elements.size() == 1);
-  CHECK(redis.command({"GET", "sg:identity:github:66"}).text != alice_id);
+  auto alice_id = alice["id"].get<std::string>();  // a decimal string (issue 9: 64-bit random ids)
+  CHECK(redis.command({"GET", "{sg:acct}:email:alice@example.com"}).text == alice_id);
+  CHECK(redis.command({"SMEMBERS", "{sg:acct}:user-identities:" + alice_id}).elements.size() == 1);
+  CHECK(redis.command({"GET", "{sg:acct}:identity:github:66"}).text != alice_id);
   auto alice_again = json::parse(alice_browser.get(env.replica(0) + "/api/users/self").body);
   CHECK(alice_again == alice);
 
@@ -46,5 +46,5 @@ TEST_CASE("a GitHub account whose only email is unverified never joins the user 
   REQUIRE(env.login(bob_browser, "bob").callback.status == 302);
   auto bob = json::parse(bob_browser.get(env.replica(0) + "/api/users/self").body);
   CHECK(bob["username"].get<std::string>().rfind("bob_", 0) == 0);
-  CHECK(redis.command({"GET", "sg:identity:github:77"}).text == std::to_string(bob["id"].get<long long>()));
+  CHECK(redis.command({"GET", "{sg:acct}:identity:github:77"}).text == bob["id"].get<std::string>());
 }

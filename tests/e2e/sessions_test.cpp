@@ -79,15 +79,17 @@ TEST_CASE("process=connect links a second account to the signed-in user", "[e2e]
   REQUIRE(env.login(b, "alice-dev").callback.status == 302);
   auto alice = json::parse(b.get(env.replica(0) + "/api/users/self").body);
 
-  auto start = b.get(env.replica(0) + "/api/auth/github/login/?process=connect");
-  REQUIRE(start.status == 302);
+  // Linking starts only from a POST with the CSRF token (issue 9).
+  auto start = b.post(env.replica(0) + "/api/auth/github/login/?process=connect", "", "application/x-www-form-urlencoded",
+                      "", {{"X-CSRFTOKEN", b.cookies["csrftoken"]}});
+  REQUIRE(start.status == 303);
   auto idp = b.get(start.header("Location") + "&dev_login=alice-work");
   auto connected = b.get(idp.header("Location"), env.replica(1));
   REQUIRE(connected.status == 302);
   auto after = json::parse(b.get(env.replica(1) + "/api/users/self").body);
   CHECK(after["id"] == alice["id"]);
   CHECK(after["providers"].size() == 2);
-  CHECK(env.redis().client().command({"GET", "sg:identity:github:11"}).text == std::to_string(alice["id"].get<long long>()));
+  CHECK(env.redis().client().command({"GET", "{sg:acct}:identity:github:11"}).text == alice["id"].get<std::string>());
 
   // Signing in with the connected account now finds the same user.
   auto other = env.new_browser();
@@ -97,9 +99,11 @@ TEST_CASE("process=connect links a second account to the signed-in user", "[e2e]
   // An account already linked to someone else cannot be connected.
   auto carol = env.new_browser();
   REQUIRE(env.login(carol, "carol-dev").callback.status == 302);
-  auto steal = carol.get(env.replica(0) + "/api/auth/github/login/?process=connect");
+  auto steal = carol.post(env.replica(0) + "/api/auth/github/login/?process=connect", "",
+                          "application/x-www-form-urlencoded", "", {{"X-CSRFTOKEN", carol.cookies["csrftoken"]}});
+  REQUIRE(steal.status == 303);
   auto idp2 = carol.get(steal.header("Location") + "&dev_login=alice-dev");
   auto refused = carol.get(idp2.header("Location"), env.replica(0));
   CHECK(refused.status == 409);
-  CHECK(env.redis().client().command({"GET", "sg:identity:github:10"}).text == std::to_string(alice["id"].get<long long>()));
+  CHECK(env.redis().client().command({"GET", "{sg:acct}:identity:github:10"}).text == alice["id"].get<std::string>());
 }
