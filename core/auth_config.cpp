@@ -24,6 +24,36 @@ std::string required(const YAML::Node& idp, const char* field, const std::string
                                      field + "'");
   return value.as<std::string>();
 }
+
+// YAML 1.2's booleans only: a typo such as "ture" or "1" must not silently mean false.
+bool boolean(const YAML::Node& value, const char* field, const std::string& path) {
+  if (value.IsScalar()) {
+    auto text = value.as<std::string>();
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+  }
+  throw config_error(variable, where(value, path) + ": '" + field + "' must be true or false");
+}
+
+// A list of origins (scheme://host[:port], nothing after it), each https unless the insecure
+// switch is on; returned the way url_parts::origin() prints them, so comparisons are exact.
+std::vector<std::string> origins(const YAML::Node& list, const char* field, const std::string& path,
+                                 bool allow_insecure_http) {
+  if (!list.IsSequence())
+    throw config_error(variable, where(list, path) + ": '" + field + "' must be a list of origins like https://login.example.com");
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    auto text = item.IsScalar() ? item.as<std::string>() : std::string();
+    auto parts = parse_http_url(text);
+    if (!parts || !(parts->path.empty() || parts->path == "/"))
+      throw config_error(variable, where(item, path) + ": '" + field + "' entries must be origins like https://login.example.com (scheme, host and port only)");
+    if (parts->scheme != "https" && !allow_insecure_http)
+      throw config_error(variable, where(item, path) + ": '" + field +
+                                       "' entry is not https; use https, or set SOCIAL_AUTH_ALLOW_INSECURE_HTTP=True for development only");
+    out.push_back(parts->origin());
+  }
+  return out;
+}
 }  // namespace
 
 namespace {
@@ -94,6 +124,9 @@ std::vector<sso_identity_provider> load(const std::string& path, const std::stri
         throw config_error(variable, where(node["weight"], path) + ": 'weight' must be a whole number");
       }
     }
+    if (node["trust_email"]) idp.trust_email = boolean(node["trust_email"], "trust_email", path);
+    if (node["endpoint_origins"])
+      idp.endpoint_origins = origins(node["endpoint_origins"], "endpoint_origins", path, allow_insecure_http);
     idp.callback_url = base_url + "/api/auth/oidc/" + idp.id + "/login/callback/";
     idps.push_back(idp);
   }

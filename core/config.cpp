@@ -278,6 +278,8 @@ std::string describe_config(const service_config& config) {
     out << "  oidc/" << idp.id << " (" << idp.name << "): enabled, issuer " << idp.server_url
         << (idp.email_domain.empty() ? "" : ", email domain " + idp.email_domain) << ", weight " << idp.weight << "\n";
     out << "    register this callback URL at the IdP: " << idp.callback_url << "\n";
+    out << "    emails: " << (idp.trust_email ? "trusted (trust_email)" : "not trusted to join existing accounts") << "\n";
+    for (const auto& origin : idp.endpoint_origins) out << "    endpoints may also be on: " << origin << "\n";
   }
   return out.str();
 }

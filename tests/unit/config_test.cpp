@@ -4,7 +4,9 @@
 #include <fstream>
 #include <map>
 
+#include "core/auth_config.hpp"
 #include "core/config.hpp"
+#include "support/process.hpp"
 
 using namespace sg;
 
@@ -109,4 +111,68 @@ TEST_CASE("check-config output lists callbacks and never a secret", "[config][se
   CHECK(text.find("redis.internal:6380/1") != std::string::npos);
   CHECK(text.find("top-secret-value") == std::string::npos);
   CHECK(text.find("hunter2-redis") == std::string::npos);
+}
+
+namespace {
+const char* idp_head =
+    "sso:\n  identity_providers:\n    - id: corp\n      protocol: OIDC\n      server_url: https://login.corp.example\n"
+    "      client_id: x\n      client_secret: y\n";
+
+std::vector<sso_identity_provider> load_yaml(const std::string& yaml, bool insecure = false) {
+  sg::test::scratch_dir dir;
+  auto path = dir.path() + "/auth_config.yml";
+  std::ofstream(path) << yaml;
+  return load_auth_config(path, "https://cvat.example", insecure);
+}
+
+std::string yaml_error(const std::string& yaml, bool insecure = false) {
+  try {
+    load_yaml(yaml, insecure);
+  } catch (const config_error& e) {
+    CHECK(e.variable == "AUTH_CONFIG_PATH");
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// Issue 9: which IdPs may assert emails, and where their discovery may place endpoints.
+TEST_CASE("auth_config.yml: trust_email and endpoint_origins per IdP", "[config][oidc]") {
+  auto plain = load_yaml(idp_head);
+  REQUIRE(plain.size() == 1);
+  CHECK_FALSE(plain[0].trust_email);  // default off
+  CHECK(plain[0].endpoint_origins.empty());
+
+  auto configured = load_yaml(std::string(idp_head) +
+                              "      trust_email: true\n"
+                              "      endpoint_origins:\n        - https://Tokens.Corp.example:443/\n        - https://keys.corp.example:8443\n");
+  REQUIRE(configured.size() == 1);
+  CHECK(configured[0].trust_email);
+  CHECK(configured[0].endpoint_origins == std::vector<std::string>{"https://tokens.corp.example", "https://keys.corp.example:8443"});
+  CHECK_FALSE(load_yaml(std::string(idp_head) + "      trust_email: false\n")[0].trust_email);
+
+  struct bad_value {
+    std::string yaml;
+    bool insecure;
+    const char* expected;
+  };
+  for (const auto& [yaml, insecure, expected] : {
+           bad_value{"      trust_email: yes please\n", false, "'trust_email' must be true or false"},
+           bad_value{"      trust_email: 1\n", false, "'trust_email' must be true or false"},
+           bad_value{"      trust_email: [true]\n", false, "'trust_email' must be true or false"},
+           bad_value{"      endpoint_origins: https://tokens.corp.example\n", false, "'endpoint_origins' must be a list"},
+           bad_value{"      endpoint_origins:\n        - javascript:alert(1)\n", false, "'endpoint_origins' entries must be origins"},
+           bad_value{"      endpoint_origins:\n        - https://tokens.corp.example/path\n", false, "'endpoint_origins' entries must be origins"},
+           bad_value{"      endpoint_origins:\n        - https://user@tokens.corp.example\n", false, "'endpoint_origins' entries must be origins"},
+           bad_value{"      endpoint_origins:\n        - https://tokens.corp.example:443:80\n", false, "'endpoint_origins' entries must be origins"},
+           bad_value{"      endpoint_origins:\n        - {a: b}\n", false, "'endpoint_origins' entries must be origins"},
+           bad_value{"      endpoint_origins:\n        - http://tokens.corp.example\n", false, "SOCIAL_AUTH_ALLOW_INSECURE_HTTP"},
+       }) {
+    INFO(yaml);
+    auto message = yaml_error(idp_head + yaml, insecure);
+    CHECK(message.find(expected) != std::string::npos);
+    CHECK(message.find("line") != std::string::npos);
+  }
+  CHECK(load_yaml(std::string(idp_head) + "      endpoint_origins:\n        - http://127.0.0.1:9000\n", true)[0].endpoint_origins ==
+        std::vector<std::string>{"http://127.0.0.1:9000"});
 }
