@@ -94,6 +94,16 @@ std::optional<std::string> authenticated_client(const httplib::Request& req, con
   return id;
 }
 
+// The same server under another origin: 127.0.0.1 and localhost are different hosts to an
+// origin check, but both reach a dev IdP listening on the loopback address.
+std::string other_origin(const std::string& base) {
+  const std::string loopback = "://127.0.0.1:";
+  auto at = base.find(loopback);
+  if (at != std::string::npos) return base.substr(0, at) + "://localhost:" + base.substr(at + loopback.size());
+  auto colon = base.rfind(':');
+  return "http://127.0.0.1" + base.substr(colon);
+}
+
 }  // namespace
 
 void install_oidc_personality(httplib::Server& server, idp_state& state, oidc_options options) {
@@ -102,10 +112,16 @@ void install_oidc_personality(httplib::Server& server, idp_state& state, oidc_op
 
   server.Get(prefix + "/.well-known/openid-configuration", [p](const httplib::Request&, httplib::Response& res) {
     auto base = p->state.base_url;
+    auto mode = p->mode();
+    // A hostile document: the token endpoint on another origin that still reaches this IdP (so
+    // a test can count whether the client secret arrived), or a script URL to send browsers to.
+    auto authorization = mode == "javascript-endpoint" ? std::string("javascript:alert(document.domain)//")
+                                                       : base + p->path("/authorize", "/oauth2/authorize");
+    auto token_base = mode == "foreign-endpoints" ? other_origin(base) : base;
     json_reply(res, 200,
                {{"issuer", p->issuer()},
-                {"authorization_endpoint", base + p->path("/authorize", "/oauth2/authorize")},
-                {"token_endpoint", base + p->path("/token", "/oauth2/token")},
+                {"authorization_endpoint", authorization},
+                {"token_endpoint", token_base + p->path("/token", "/oauth2/token")},
                 {"userinfo_endpoint", base + p->path("/userinfo", "/oauth2/userInfo")},
                 {"jwks_uri", base + p->path("/jwks", "/.well-known/jwks.json")},
                 {"response_types_supported", {"code"}},
@@ -215,9 +231,12 @@ void install_oidc_personality(httplib::Server& server, idp_state& state, oidc_op
     json_reply(res, 200, claims);
   });
 
-  server.Post(prefix + "/_dev/rotate-keys", [p](const httplib::Request&, httplib::Response& res) {
+  // ?same_kid=1 replaces the key but keeps its kid, as some IdPs do: relying parties that only
+  // refetch on an unknown kid keep the old key until their scheduled refresh.
+  server.Post(prefix + "/_dev/rotate-keys", [p](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(p->mutex);
-    p->key = signing_key::generate(p->options.alg, p->kid_for(++p->generation));
+    auto kid = req.get_param_value("same_kid") == "1" ? p->key.kid() : p->kid_for(++p->generation);
+    p->key = signing_key::generate(p->options.alg, kid);
     res.set_content(json{{"kid", p->key.kid()}}.dump(), "application/json");
   });
   server.Post(prefix + "/_dev/misbehave", [p](const httplib::Request& req, httplib::Response& res) {

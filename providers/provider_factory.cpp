@@ -53,6 +53,7 @@ std::vector<std::shared_ptr<provider>> make_providers(const service_config& conf
     auto google = client_settings(config.google->client_id, config.google->client_secret, config.google->issuer);
     google.discovery_url = config.google->issuer + "/.well-known/openid-configuration";
     google.authorize_params = {{"access_type", "online"}};
+    google.endpoint_origins = oidc::google_endpoint_origins();  // Google's token and JWKS hosts differ from its issuer's
     auto descriptor = oidc_descriptor("google", "Google", config.google->callback_url, {"prompt", "login_hint", "hd"},
                                       /*trust_email=*/true);
     providers.push_back(std::make_shared<oidc::oidc_provider>(std::move(descriptor), google, http));
@@ -84,6 +85,7 @@ std::vector<std::shared_ptr<provider>> make_providers(const service_config& conf
     sso.issuer = base;
     while (!base.empty() && base.back() == '/') base.pop_back();
     sso.discovery_url = base + well_known;
+    sso.endpoint_origins = idp.endpoint_origins;
     auto descriptor = oidc_descriptor("oidc/" + idp.id, idp.name, idp.callback_url,
                                       {"prompt", "login_hint", "max_age", "ui_locales", "hd"}, idp.trust_email);
     descriptor.created_via = "sso";

@@ -136,8 +136,9 @@ void check_claims(const nlohmann::json& claims, const claim_expectations& expect
 
 nlohmann::json verify_id_token(const std::string& token, const std::vector<jwk>& keys,
                                const std::vector<std::string>& allowed, const claim_expectations& expected,
-                               bool* unknown_kid) {
+                               bool* unknown_kid, bool* bad_signature) {
   if (unknown_kid) *unknown_kid = false;
+  if (bad_signature) *bad_signature = false;
   auto jwt = parse_jwt(token);
   auto alg = jwt.alg();
   const auto& supported = supported_algorithms();
@@ -153,7 +154,10 @@ nlohmann::json verify_id_token(const std::string& token, const std::vector<jwk>&
     throw jwt_error("no key of the IdP matches the ID token's key id (kid)");
   }
   if (kid.empty() && candidates.size() > 1) throw jwt_error("the ID token names no key id and the IdP has several keys");
-  if (!verify_signature(jwt, *candidates.front())) throw jwt_error("the ID token's signature is invalid");
+  if (!verify_signature(jwt, *candidates.front())) {
+    if (bad_signature) *bad_signature = true;
+    throw jwt_error("the ID token's signature is invalid");
+  }
   check_claims(jwt.claims, expected);
   return jwt.claims;
 }

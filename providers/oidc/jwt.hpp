@@ -42,9 +42,11 @@ void check_claims(const nlohmann::json& claims, const claim_expectations& expect
 
 // The whole check: algorithm allow-listed, a key with this kid, signature, then claims.
 // `allowed` is the configured/discovered allow-list (intersected with the supported set).
-// Throws jwt_error; `unknown_kid` is set when no key matched (the caller may refetch the JWKS).
+// Throws jwt_error; `unknown_kid` is set when no key matched, `bad_signature` when a key matched
+// but the signature did not verify with it (the IdP may have replaced the key under the same
+// kid). In both cases the caller may refetch the JWKS (rate-limited) and try once more.
 nlohmann::json verify_id_token(const std::string& token, const std::vector<jwk>& keys,
                                const std::vector<std::string>& allowed, const claim_expectations& expected,
-                               bool* unknown_kid = nullptr);
+                               bool* unknown_kid = nullptr, bool* bad_signature = nullptr);
 
 }  // namespace sg::oidc

@@ -18,15 +18,6 @@ std::string text(const json& doc, const char* name) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::vector<std::string> strings(const json& doc, const char* name) {
-  std::vector<std::string> out;
-  auto it = doc.find(name);
-  if (it != doc.end() && it->is_array())
-    for (const auto& v : *it)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 json parse_idp_json(const http_response& response, const std::string& what) {
   if (response.status >= 500) throw provider_error(kind::unavailable, "the IdP answered " + std::to_string(response.status) + " for " + what);
   auto doc = parse_bounded_json(response.body);
@@ -35,34 +26,6 @@ json parse_idp_json(const http_response& response, const std::string& what) {
   return std::move(*doc);
 }
 }  // namespace
-
-endpoints parse_discovery(const std::string& body, const std::string& expected_issuer) {
-  auto doc = parse_bounded_json(body);
-  if (!doc || !doc->is_object()) throw provider_error(kind::bad_response, "the discovery document is not a JSON object");
-  endpoints e;
-  e.issuer = text(*doc, "issuer");
-  auto bare = [](std::string s) {
-    while (!s.empty() && s.back() == '/') s.pop_back();
-    return s;
-  };
-  // "https://idp/" and "https://idp" name the same issuer in configuration; the document's
-  // exact spelling is what ID tokens must carry.
-  if (e.issuer.empty() || bare(e.issuer) != bare(expected_issuer))
-    throw provider_error(kind::bad_response, "the discovery document's issuer '" + e.issuer.substr(0, 200) +
-                                                 "' is not the configured '" + expected_issuer + "'");
-  e.authorization = text(*doc, "authorization_endpoint");
-  e.token = text(*doc, "token_endpoint");
-  e.userinfo = text(*doc, "userinfo_endpoint");
-  e.jwks = text(*doc, "jwks_uri");
-  if (e.authorization.empty() || e.token.empty() || e.jwks.empty())
-    throw provider_error(kind::bad_response, "the discovery document lacks authorization, token or JWKS endpoints");
-  e.signing_algs = strings(*doc, "id_token_signing_alg_values_supported");
-  if (e.signing_algs.empty()) e.signing_algs = {"RS256"};  // the OIDC default
-  e.pkce_methods = strings(*doc, "code_challenge_methods_supported");
-  auto iss = doc->find("authorization_response_iss_parameter_supported");
-  e.iss_in_response = iss != doc->end() && iss->is_boolean() && iss->get<bool>();
-  return e;
-}
 
 external_identity identity_from_claims(const json& claims, const std::string& slug) {
   external_identity identity;
@@ -87,7 +50,10 @@ external_identity identity_from_claims(const json& claims, const std::string& sl
 }
 
 oidc_provider::oidc_provider(provider_descriptor descriptor, oidc_settings settings, http_client_settings http)
-    : provider(std::move(descriptor)), settings_(std::move(settings)), http_(std::move(http)) {
+    : provider(std::move(descriptor)),
+      settings_(std::move(settings)),
+      endpoint_policy_{http.allow_insecure_http, settings_.endpoint_origins},
+      http_(std::move(http)) {
   if (settings_.fixed) {
     endpoints_ = settings_.fixed;
     loaded_ = true;
@@ -136,7 +102,7 @@ bool oidc_provider::refresh_discovery() {
     auto response = http_.get(settings_.discovery_url, {{"Accept", "application/json"}});
     if (response.status != 200)
       throw provider_error(kind::unavailable, "discovery answered " + std::to_string(response.status));
-    auto parsed = parse_discovery(response.body, settings_.issuer);
+    auto parsed = parse_discovery(response.body, settings_.issuer, endpoint_policy_);
     std::lock_guard lock(mutex_);
     endpoints_ = parsed;
     loaded_ = true;
@@ -168,8 +134,9 @@ std::vector<jwk> oidc_provider::keys(bool force_refetch) {
     std::lock_guard lock(mutex_);
     auto now = std::chrono::steady_clock::now();
     if (!keys_.empty() && !force_refetch) return keys_;
-    // An unknown kid refetches the set, but at most once every 10 s: a stream of forged kids
-    // must not turn into a stream of requests to the IdP.
+    // An unknown kid, or a signature that fails under a known one, refetches the set, but at
+    // most once every 10 s: a stream of forged tokens must not become a stream of requests to
+    // the IdP.
     if (!keys_.empty() && now - last_forced_fetch_ < std::chrono::seconds(10)) return keys_;
     if (force_refetch) last_forced_fetch_ = now;
   }
@@ -235,12 +202,13 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
     claim_expectations expected{e.issuer, settings_.client_id, exchange.nonce, unix_now(), 60};
     auto allowed = settings_.allowed_algs.empty() ? e.signing_algs : settings_.allowed_algs;
     try {
-      bool unknown_kid = false;
+      bool unknown_kid = false, bad_signature = false;
       try {
-        claims = verify_id_token(id_token, keys(false), allowed, expected, &unknown_kid);
+        claims = verify_id_token(id_token, keys(false), allowed, expected, &unknown_kid, &bad_signature);
       } catch (const jwt_error&) {
-        if (!unknown_kid) throw;
-        // The IdP may have rotated its keys: fetch the set again (rate-limited) and retry once.
+        if (!unknown_kid && !bad_signature) throw;
+        // The IdP may have rotated its keys, under a new kid or the same one: fetch the set
+        // again (rate-limited) and retry once.
         claims = verify_id_token(id_token, keys(true), allowed, expected);
       }
     } catch (const jwt_error& err) {

@@ -7,21 +7,11 @@
 #include <thread>
 
 #include "providers/http_client.hpp"
+#include "providers/oidc/discovery.hpp"
 #include "providers/oidc/jwk.hpp"
 #include "providers/provider.hpp"
 
 namespace sg::oidc {
-
-struct endpoints {
-  std::string issuer;
-  std::string authorization;
-  std::string token;
-  std::string userinfo;
-  std::string jwks;
-  std::vector<std::string> signing_algs;
-  std::vector<std::string> pkce_methods;
-  bool iss_in_response = false;
-};
 
 // How to talk to the IdP (what the gateway may know is in the provider_descriptor).
 struct oidc_settings {
@@ -35,6 +25,9 @@ struct oidc_settings {
   std::vector<std::string> scopes = {"openid", "email", "profile"};
   query_params authorize_params;  // e.g. Google's access_type=online
   std::vector<std::string> allowed_algs;  // empty: every supported algorithm the IdP announces
+  // Origins besides the issuer's where the discovery document may place endpoints (Google's
+  // documented hosts; `endpoint_origins` of an auth_config.yml IdP).
+  std::vector<std::string> endpoint_origins;
 };
 
 class oidc_provider : public provider {
@@ -56,19 +49,20 @@ class oidc_provider : public provider {
   void background_refresh();
 
   oidc_settings settings_;
+  endpoint_policy endpoint_policy_;
   http_client http_;
   mutable std::mutex mutex_;
   std::optional<endpoints> endpoints_;
   std::vector<jwk> keys_;
-  std::chrono::steady_clock::time_point last_forced_fetch_{};  // refetch for an unknown kid
+  std::chrono::steady_clock::time_point last_forced_fetch_{};  // refetch for an unknown kid or a stale key
   std::atomic<bool> loaded_{false};
   std::condition_variable stop_signal_;
   bool stopping_ = false;
   std::thread refresher_;
 };
 
-// Parsing of IdP documents, separate so that tests and fuzzers can reach them.
-endpoints parse_discovery(const std::string& body, const std::string& expected_issuer);
+// Parsing of IdP documents, separate so that tests and fuzzers can reach them (discovery
+// documents: providers/oidc/discovery.hpp).
 // `email_verified` may be a boolean or the string "true"/"false" (Cognito).
 external_identity identity_from_claims(const nlohmann::json& claims, const std::string& slug);
 

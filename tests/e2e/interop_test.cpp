@@ -83,7 +83,9 @@ TEST_CASE("interop: a login against oidc-provider (certified OpenID provider) wi
                         << "    - id: interop\n      protocol: OIDC\n      name: oidc-provider\n"
                         << "      server_url: " << issuer << "\n      client_id: interop-client\n"
                         << "      client_secret: interop-secret-0123456789\n      token_auth_method: client_secret_basic\n"
-                        << "      email_domain: interop.example\n";
+                        << "      email_domain: interop.example\n"
+                        // Trusted to assert emails, so its email_verified claim is what the user shows.
+                        << "      trust_email: true\n";
   auto replica = env.start_replica({{"AUTH_CONFIG_PATH", config}});
 
   auto b = env.new_browser();

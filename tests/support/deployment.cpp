@@ -61,15 +61,18 @@ std::map<std::string, std::string> deployment::socialgate_env() const {
     env["SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_SECRET"] = "test-secret";
     env["SOCIAL_AUTH_AMAZON_COGNITO_ISSUER"] = idp_url_ + "/cognito";
     auto path = scratch_.path() + "/auth_config.yml";
+    std::string trust = options_.sso_trust_email ? "      trust_email: true\n" : "";
     std::ofstream(path) << "sso:\n  enabled: true\n  identity_providers:\n"
                         << "    - id: corp\n      protocol: OIDC\n      name: Corp SSO\n"
                         << "      server_url: " << idp_url_ << "/oidc\n"
                         << "      client_id: test-client\n      client_secret: test-secret\n"
                         << "      token_auth_method: client_secret_post\n      email_domain: example.com\n      weight: 1\n"
+                        << trust
                         << "    - id: corp-backup\n      protocol: OIDC\n      name: Corp backup\n"
                         << "      server_url: " << idp_url_ << "/oidc/\n"
                         << "      client_id: test-client\n      client_secret: test-secret\n"
-                        << "      email_domain: example.com\n      weight: 5\n";
+                        << "      email_domain: example.com\n      weight: 5\n"
+                        << trust;
     env["AUTH_CONFIG_PATH"] = path;
   }
   for (const auto& [k, v] : options_.env) env[k] = v;

@@ -23,6 +23,7 @@ struct deployment_options {
   int idp_threads = 64;
   bool redis_persistence = false;  // appendonly with fsync always
   bool oidc = false;  // also Google, Cognito and auth_config.yml IdPs (oidc/corp, oidc/corp-backup), all at the dev IdP
+  bool sso_trust_email = false;  // `trust_email: true` for both auth_config.yml IdPs
 };
 
 struct login_outcome {

@@ -3,7 +3,9 @@
 
 #include "core/crypto.hpp"
 #include "dev-idp/jwt_signer.hpp"
+#include "providers/oidc/discovery.hpp"
 #include "providers/oidc/jwt.hpp"
+#include "providers/provider.hpp"
 
 using namespace sg;
 using namespace sg::oidc;
@@ -96,4 +98,96 @@ TEST_CASE("JWKS parsing keeps only usable public signature keys", "[oidc][jwt][s
   CHECK(keys[1].kid == "e");
   CHECK_THROWS(parse_jwks("[]"));
   CHECK_THROWS(parse_jwks("{\"keys\": 5}"));
+}
+
+// Issue 9: a key replaced under the same kid. The verifier must say "a key matched but the
+// signature failed", so that the relying party refetches the JWKS instead of refusing until the
+// hourly refresh; other failures (claims, unknown kid) must not claim that.
+TEST_CASE("a signature that fails under a known kid is reported as a possibly stale key", "[oidc][jwt]") {
+  auto old_key = dev::signing_key::generate("RS256", "same-kid");
+  auto new_key = dev::signing_key::generate("RS256", "same-kid");
+  bool unknown = true, bad_signature = false;
+  try {
+    verify_id_token(new_key.sign(claims()), keyset(old_key), supported_algorithms(), expected(), &unknown, &bad_signature);
+    FAIL("a token signed by another key verified");
+  } catch (const jwt_error& e) {
+    CHECK(std::string(e.what()).find("signature") != std::string::npos);
+  }
+  CHECK(bad_signature);
+  CHECK_FALSE(unknown);
+  // With the refetched set it verifies.
+  CHECK(verify_id_token(new_key.sign(claims()), keyset(new_key), supported_algorithms(), expected())["sub"] == "user-1");
+  // A claims failure under a good signature is not a key problem.
+  bad_signature = true;
+  CHECK_THROWS_AS(verify_id_token(old_key.sign(claims({{"aud", "x"}})), keyset(old_key), supported_algorithms(), expected(),
+                                  &unknown, &bad_signature),
+                  jwt_error);
+  CHECK_FALSE(bad_signature);
+}
+
+// Issue 9: discovery decides where browsers go (authorization) and where the client secret goes
+// (token), so every endpoint must be on the issuer's origin or one listed for the provider.
+TEST_CASE("discovery documents with endpoints elsewhere are refused, naming the endpoint", "[oidc][discovery][security]") {
+  auto document = [](json overrides) {
+    json doc = {{"issuer", "https://idp.example"},
+                {"authorization_endpoint", "https://idp.example/authorize"},
+                {"token_endpoint", "https://idp.example/token"},
+                {"userinfo_endpoint", "https://idp.example/userinfo"},
+                {"jwks_uri", "https://idp.example/jwks"}};
+    doc.update(overrides);
+    return doc.dump();
+  };
+  auto refusal = [](const std::string& body, const endpoint_policy& policy,
+                    const std::string& issuer = "https://idp.example") -> std::string {
+    try {
+      parse_discovery(body, issuer, policy);
+    } catch (const provider_error& e) {
+      CHECK(e.what_kind == provider_error::kind::bad_response);
+      return e.what();
+    }
+    return "";
+  };
+  endpoint_policy strict;
+  CHECK(refusal(document(json::object()), strict).empty());
+  CHECK(parse_discovery(document(json::object()), "https://idp.example/", strict).token == "https://idp.example/token");
+  struct bad_document {
+    json overrides;
+    const char* endpoint;
+  };
+  for (const auto& [overrides, endpoint] : {
+           bad_document{{{"authorization_endpoint", "javascript:alert(1)//"}}, "authorization_endpoint"},
+           bad_document{{{"authorization_endpoint", "data:text/html,<script>alert(1)</script>"}}, "authorization_endpoint"},
+           bad_document{{{"authorization_endpoint", "https://idp.example/authorize#x"}}, "authorization_endpoint"},
+           bad_document{{{"token_endpoint", "https://evil.example/token"}}, "token_endpoint"},
+           bad_document{{{"token_endpoint", "https://idp.example:8443/token"}}, "token_endpoint"},   // another port
+           bad_document{{{"token_endpoint", "http://idp.example/token"}}, "token_endpoint"},         // plain http
+           bad_document{{{"token_endpoint", "https://me@idp.example/token"}}, "token_endpoint"},     // userinfo
+           bad_document{{{"token_endpoint", "https://idp.example:443:80/token"}}, "token_endpoint"}, // two ports
+           bad_document{{{"token_endpoint", "ftp://idp.example/token"}}, "token_endpoint"},
+           bad_document{{{"jwks_uri", "https://idp.example.evil.example/jwks"}}, "jwks_uri"},
+           bad_document{{{"userinfo_endpoint", "https://evil.example/userinfo"}}, "userinfo_endpoint"},
+       }) {
+    INFO(overrides.dump());
+    CHECK(refusal(document(overrides), strict).find(endpoint) != std::string::npos);
+  }
+  // Listed origins (endpoint_origins; Google's built-in hosts) are accepted, others still not.
+  endpoint_policy listed{false, {"https://tokens.example"}};
+  CHECK(refusal(document({{"token_endpoint", "https://tokens.example/token"}}), listed).empty());
+  CHECK_FALSE(refusal(document({{"jwks_uri", "https://keys.example/jwks"}}), listed).empty());
+  json google = {{"issuer", "https://accounts.google.com"},
+                 {"authorization_endpoint", "https://accounts.google.com/o/oauth2/v2/auth"},
+                 {"token_endpoint", "https://oauth2.googleapis.com/token"},
+                 {"userinfo_endpoint", "https://openidconnect.googleapis.com/v1/userinfo"},
+                 {"jwks_uri", "https://www.googleapis.com/oauth2/v3/certs"}};
+  CHECK(parse_discovery(google.dump(), "https://accounts.google.com", {false, google_endpoint_origins()}).jwks ==
+        "https://www.googleapis.com/oauth2/v3/certs");
+  CHECK_THROWS_AS(parse_discovery(google.dump(), "https://accounts.google.com", strict), provider_error);
+  // http only with the insecure switch, and still on the issuer's origin.
+  auto local = json{{"issuer", "http://127.0.0.1:9000/oidc"}, {"authorization_endpoint", "http://127.0.0.1:9000/oidc/authorize"},
+                    {"token_endpoint", "http://127.0.0.1:9000/oidc/token"}, {"jwks_uri", "http://127.0.0.1:9000/oidc/jwks"}};
+  CHECK_THROWS_AS(parse_discovery(local.dump(), "http://127.0.0.1:9000/oidc", strict), provider_error);
+  CHECK(parse_discovery(local.dump(), "http://127.0.0.1:9000/oidc", {true, {}}).userinfo.empty());
+  local["token_endpoint"] = "http://localhost:9000/oidc/token";  // the same server under another origin
+  CHECK(refusal(local.dump(), {true, {}}, "http://127.0.0.1:9000/oidc").find("token_endpoint") != std::string::npos);
+  CHECK(refusal(local.dump(), {true, {"http://localhost:9000"}}, "http://127.0.0.1:9000/oidc").empty());
 }
