@@ -29,14 +29,14 @@ void breaker_opens_and_isolates(deployment& env, browser& signed_in) {
     CHECK(out.callback.status == 503);
     CHECK(out.callback.set_cookie("sessionid").empty());
   }
-  // Open: no user is sent to the failing IdP, and the answer is immediate.
+  // Open: no user is sent to the failing IdP, and the answer is immediate: the breaker itself
+  // refuses the start ("circuit open"), before any worker or IdP call, rather than a timeout.
+  // (Shown by the answer, not timed: tests never assert a time.)
   auto b = env.new_browser();
-  auto started = std::chrono::steady_clock::now();
   auto refused = b.get(env.replica(0) + "/api/auth/github/login/");
-  auto took = std::chrono::steady_clock::now() - started;
   CHECK(refused.status == 503);
   CHECK(json::parse(refused.body)["detail"].get<std::string>().find("circuit open") != std::string::npos);
-  CHECK(took < std::chrono::milliseconds(400));
+  CHECK(refused.header("Location").empty());
   CHECK(metrics(env).find("socialgate_provider_breaker_open{provider=\"github\"} 1\n") != std::string::npos);
   // Other providers and session checks are untouched.
   auto other = env.new_browser();
