@@ -45,3 +45,16 @@ TEST_CASE("GitHub email choice: primary verified else first verified and never u
   CHECK(pick_github_email("[]").empty());
   CHECK(kind_of([] { pick_github_email("{}"); }) == provider_error::kind::bad_response);
 }
+
+// Issue 9: invalid UTF-8 in an IdP's answer is a failed login (502), never a crash later when
+// the value is dumped to JSON or a log line; escaped control characters parse, and the provider
+// boundary (claim_validation) decides what they are worth.
+TEST_CASE("GitHub answers with invalid UTF-8 are a bad response", "[github][security]") {
+  CHECK(kind_of([] { parse_github_user("{\"login\":\"octo\xff\",\"id\":1}"); }) == provider_error::kind::bad_response);
+  CHECK(kind_of([] { pick_github_email("[{\"email\":\"a@b\xc0\xae\",\"verified\":true,\"primary\":true}]"); }) ==
+        provider_error::kind::bad_response);
+  CHECK(kind_of([] { parse_github_token_response({200, "{\"access_token\":\"\xed\xa0\x80\"}", ""}); }) ==
+        provider_error::kind::bad_response);  // an encoded surrogate
+  CHECK(pick_github_email(R"([{"email":"octocat@example.com\u0000x","verified":true,"primary":true}])") ==
+        std::string("octocat@example.com\0x", 21));
+}
