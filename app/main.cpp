@@ -51,8 +51,10 @@ int migrate_keys(const sg::service_config& config) {
 }
 
 // Start-up refuses old-layout account keys: this version would not see those users and would
-// make a second user for each of their identities. nullopt: go on; otherwise the exit code.
-std::optional<int> refuse_old_layout(const sg::service_config& config) {
+// make a second user for each of their identities. nullopt: go on (`unchecked` tells whether
+// Redis could be asked); otherwise the exit code.
+std::optional<int> refuse_old_layout(const sg::service_config& config, bool& unchecked) {
+  unchecked = false;
   try {
     auto redis = one_connection(config);
     auto found = sg::find_old_layout_key(redis, config.redis_prefix);
@@ -63,9 +65,11 @@ std::optional<int> refuse_old_layout(const sg::service_config& config) {
                  found->c_str());
     return 2;
   } catch (const sg::redis_unavailable& e) {
-    // Redis down at start-up is not fatal (the service reconnects by itself); the layout is
-    // checked on the next start.
-    sg::log_event(sg::log_level::warning, "key_layout_unchecked", {{"reason", e.what()}});
+    // Redis down at start-up is not fatal (the service reconnects by itself); the user store
+    // looks before its first write instead.
+    sg::log_event(sg::log_level::warning, "key_layout_unchecked",
+                  {{"reason", e.what()}, {"detail", "checked before the first account write"}});
+    unchecked = true;
     return std::nullopt;
   }
 }
@@ -104,7 +108,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (auto refused = refuse_old_layout(config)) return *refused;
+  bool layout_unchecked = false;
+  if (auto refused = refuse_old_layout(config, layout_unchecked)) return *refused;
   if (config.allow_insecure_http)
     sg::log_event(sg::log_level::warning, "insecure_http_allowed",
                   {{"detail", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on: http:// IdP URLs accepted; development only"}});
@@ -119,6 +124,7 @@ int main(int argc, char** argv) {
 
   try {
     sg::service service(config, sg::make_providers(config));
+    if (layout_unchecked) service.check_key_layout_before_writing();
     int port = service.start();
     sg::log_event(sg::log_level::info, "listening",
                   {{"address", config.listen_host + ":" + std::to_string(port)}, {"port", port},

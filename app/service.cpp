@@ -86,6 +86,8 @@ int service::start() {
   return port;
 }
 
+void service::check_key_layout_before_writing() { impl_->users.check_key_layout_before_writing(); }
+
 void service::stop() {
   if (!impl_ || !impl_->started) return;
   impl_->started = false;

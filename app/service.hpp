@@ -18,6 +18,8 @@ class service {
   int start();
   // Stops accepting, lets in-flight requests finish, stops the actors.
   void stop();
+  // The account-key layout could not be checked at start-up: check before the first account write.
+  void check_key_layout_before_writing();
 
  private:
   struct impl;

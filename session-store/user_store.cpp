@@ -6,7 +6,9 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 #include "session-store/account_scripts.hpp"
+#include "session-store/key_migration.hpp"
 #include "session-store/username_policy.hpp"
 
 namespace sg {
@@ -51,6 +53,16 @@ std::string user_store::username_key(const std::string& username) const {
   return prefix_ + "username:" + lower_ascii(username);
 }
 
+void user_store::ensure_key_layout() {
+  if (layout_checked_) return;
+  if (auto found = find_old_layout_key(redis_, base_prefix_)) {
+    log_event(log_level::error, "old_key_layout",
+              {{"keys", *found}, {"fix", "stop every replica and run `socialgate migrate-keys` once"}});
+    throw redis_unavailable("Redis holds account keys of the old layout; run socialgate migrate-keys");
+  }
+  layout_checked_ = true;
+}
+
 std::optional<user_record> user_store::find(const std::string& id) {
   auto replies = redis_.pipeline({{"HGETALL", user_key(id)}, {"SMEMBERS", identities_key(id)}});
   if (replies[0].elements.empty()) return std::nullopt;
@@ -75,6 +87,7 @@ std::optional<user_record> user_store::find(const std::string& id) {
 }
 
 provision_result user_store::provision(const external_identity& identity, const std::string& created_via) {
+  ensure_key_layout();
   const bool has_email = !identity.email.empty();
   // Usernames offered as is: valid and never reserved (username_policy).
   std::vector<std::string> plain;
@@ -118,6 +131,7 @@ provision_result user_store::provision(const external_identity& identity, const 
 }
 
 user_record user_store::connect(const external_identity& identity, const std::string& user_id) {
+  ensure_key_layout();
   auto reply = redis_.command({"EVAL", account_scripts::connect, "1", identity_key(identity.provider, identity.subject),
                                prefix_, user_id, identity.provider + ":" + identity.subject});
   if (reply.elements.size() != 2) throw redis_command_error("unexpected reply from the link script");

@@ -2,6 +2,7 @@
 // Users and identity links (SPEC section 5). An identity is keyed by (provider, subject), never
 // by email. A first login, and a link (process=connect), is one Lua script each
 // (account_scripts): all claims and the user record are written together or not at all.
+#include <atomic>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,7 +48,12 @@ std::string new_user_id();
 class user_store {
  public:
   user_store(redis_pool& redis, std::string prefix)
-      : redis_(redis), prefix_(account_key_prefix(prefix)) {}
+      : redis_(redis), base_prefix_(prefix), prefix_(account_key_prefix(prefix)) {}
+
+  // Start-up could not look for account keys of the old layout (Redis was down): look before the
+  // first provisioning or link instead, and refuse both (503) while old keys are there, so no
+  // second user is ever made for an identity the old layout knows.
+  void check_key_layout_before_writing() { layout_checked_ = false; }
 
   std::optional<user_record> find(const std::string& id);
   provision_result provision(const external_identity& identity, const std::string& created_via);
@@ -62,8 +68,12 @@ class user_store {
   std::string username_key(const std::string& username) const;
 
  private:
+  void ensure_key_layout();
+
   redis_pool& redis_;
-  std::string prefix_;  // the account prefix, hash tag included
+  std::string base_prefix_;  // SOCIAL_AUTH_REDIS_PREFIX
+  std::string prefix_;       // the account prefix, hash tag included
+  std::atomic<bool> layout_checked_{true};
 };
 
 std::string lower_ascii(std::string text);

@@ -262,3 +262,33 @@ TEST_CASE("start-up refuses old-layout account keys and migrate-keys converts th
   CHECK(user["email_verified"] == true);
   CHECK(user["providers"] == json::array({"github"}));
 }
+
+TEST_CASE("a replica started while Redis was down refuses logins (503) until old-layout keys are migrated",
+          "[e2e][accounts][migration]") {
+  deployment_options options;
+  options.replicas = 0;
+  options.redis_persistence = true;
+  deployment env(options);
+  auto& redis = env.redis().client();
+  redis.command({"HSET", "sg:user:5", "username", "octocat", "email", "octocat@example.com", "email_verified", "1",
+                 "created_via", "social", "created", "1700000000"});
+  redis.command({"SADD", "sg:user-identities:5", "github:583231"});
+  redis.command({"SET", "sg:identity:github:583231", "5"});
+
+  env.redis().stop();
+  env.start_replica();  // cannot look at the keys: starts, and looks before the first account write
+  env.redis().start();
+  REQUIRE(redis.command({"EXISTS", "sg:user:5"}).integer == 1);
+
+  auto b = env.new_browser();
+  auto refused = env.login(b, "octocat").callback;
+  CHECK(refused.status == 503);
+  CHECK(redis.command({"KEYS", "{sg:acct}:*"}).elements.empty());  // no second octocat was made
+  CHECK(env.replica_process(0).log().find("socialgate migrate-keys") != std::string::npos);
+
+  auto migrate = child_process({SG_SOCIALGATE_BIN, "migrate-keys"}, env.socialgate_env(), env.scratch() + "/migrate.log");
+  REQUIRE(migrate.wait_exit() == 0);
+  auto again = env.new_browser();
+  REQUIRE(env.login(again, "octocat").callback.status == 302);
+  CHECK(self_of(again, env)["id"] == "5");
+}

@@ -359,3 +359,21 @@ TEST_CASE("old-layout keys are found and migrate-keys moves them keeping ids", "
   CHECK(back.user.id == "5");
   CHECK(back.user.email_vouched());
 }
+
+TEST_CASE("a store told to check the key layout refuses account writes while old keys exist", "[accounts][migration]") {
+  scratch_dir dir;
+  redis_server redis(dir.path());
+  auto pool = pool_for(redis);
+  pool.command({"SET", "sg:identity:github:1", "5"});
+  pool.command({"HSET", "sg:user:5", "username", "octocat"});
+  user_store users(pool, "sg:");
+  users.check_key_layout_before_writing();
+  CHECK_THROWS_AS(users.provision(person("github", "1"), "social"), redis_unavailable);
+  CHECK_THROWS_AS(users.connect(person("github", "2"), "5"), redis_unavailable);
+  CHECK(pool.command({"KEYS", "{sg:acct}:*"}).elements.empty());
+
+  migrate_keys(pool, "sg:");
+  auto back = users.provision(person("github", "1"), "social");
+  CHECK_FALSE(back.created);
+  CHECK(back.user.id == "5");
+}
