@@ -69,3 +69,29 @@ TEST_CASE("GitHub Enterprise: API calls go to SOCIAL_AUTH_GITHUB_API_URL", "[e2e
   CHECK(stats["user_requests"] == 2);            // /user and /user/emails ...
   CHECK(stats["enterprise_api_requests"] == 2);  // ... both under /api/v3
 }
+
+// The switches the identity-integrity tests rely on (issue 9): a key replaced under the same kid,
+// and discovery documents with a foreign token endpoint or a javascript: authorization endpoint.
+TEST_CASE("dev IdP: same-kid rotation and hostile discovery modes", "[e2e][dev-idp][oidc]") {
+  deployment_options options;
+  options.replicas = 0;
+  deployment env(options);
+  httplib::Client idp(env.idp_url());
+  auto jwks = [&] { return nlohmann::json::parse(idp.Get("/oidc/jwks")->body)["keys"][0]; };
+  auto before = jwks();
+  REQUIRE(idp.Post("/oidc/_dev/rotate-keys?same_kid=1")->status == 200);
+  auto same = jwks();
+  CHECK(same["kid"] == before["kid"]);
+  CHECK(same["x"] != before["x"]);  // a new EC key
+  REQUIRE(idp.Post("/oidc/_dev/rotate-keys")->status == 200);
+  CHECK(jwks()["kid"] != before["kid"]);
+
+  auto discovery = [&] { return nlohmann::json::parse(idp.Get("/google/.well-known/openid-configuration")->body); };
+  auto port = env.idp_url().substr(env.idp_url().rfind(':'));
+  CHECK(discovery()["token_endpoint"] == env.idp_url() + "/google/token");
+  REQUIRE(idp.Post("/google/_dev/misbehave?mode=foreign-endpoints")->status == 200);
+  CHECK(discovery()["token_endpoint"] == "http://localhost" + port + "/google/token");
+  CHECK(discovery()["issuer"] == env.idp_url() + "/google");
+  REQUIRE(idp.Post("/google/_dev/misbehave?mode=javascript-endpoint")->status == 200);
+  CHECK(discovery()["authorization_endpoint"].get<std::string>().rfind("javascript:", 0) == 0);
+}
