@@ -183,7 +183,13 @@ std::vector<redis_value> redis_pool::run(const std::vector<redis_command_args>& 
       throw redis_unavailable("Redis connection failed: " + why);
     }
     std::vector<redis_value> values;
-    for (const auto& reply : replies) values.push_back(convert(reply.get()));
+    try {
+      for (const auto& reply : replies) values.push_back(convert(reply.get()));
+    } catch (const redis_unavailable&) {
+      std::lock_guard lock(mutex_);
+      ++errors_;  // OOM, READONLY, LOADING...: counted with lost connections in the metrics
+      throw;
+    }
     return values;
   }
   throw redis_unavailable("Redis connection failed");

@@ -94,21 +94,25 @@ TEST_CASE("hostile IdP answers are a clear login failure and never a crash", "[e
 
 TEST_CASE("invalid UTF-8 in the IdP's user answer is a 502 login failure and the replica keeps serving", "[e2e][faults][security][utf8]") {
   deployment_options options;
+  options.oidc = true;  // Google-like: its UserInfo answer carries the bad bytes
   options.env["SOCIALGATE_BREAKER_THRESHOLD"] = "100";
   deployment env(options);
-  REQUIRE(env.idp_post("/_dev/faults?target=github&bad_utf8=1") == 200);
-  auto before = env.idp_stats()["user_requests"].get<long>();
-  auto b = env.new_browser();
-  auto out = env.login(b, "octocat");
-  CHECK(out.callback.status == 502);
-  CHECK(out.callback.set_cookie("sessionid").empty());
-  CHECK(json::parse(out.callback.body)["detail"].get<std::string>().find("Sign-in failed") != std::string::npos);
-  CHECK(env.idp_stats()["user_requests"].get<long>() == before);  // answered by the fault, not the user handler
-  CHECK(env.replica_process(0).running());
-  CHECK(b.get(env.replica(0) + "/api/users/self").status == 401);
+  for (const std::string provider : {"github", "google"}) {
+    INFO(provider);
+    REQUIRE(env.idp_post("/_dev/faults?target=" + provider + "&bad_utf8=1") == 200);
+    auto before = env.idp_stats()["user_requests"].get<long>();
+    auto b = env.new_browser();
+    auto out = env.login(b, "octocat", 0, 0, "/", provider);
+    CHECK(out.callback.status == 502);
+    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(json::parse(out.callback.body)["detail"].get<std::string>().find("Sign-in failed") != std::string::npos);
+    CHECK(env.idp_stats()["user_requests"].get<long>() == before);  // answered by the fault, not the user handler
+    CHECK(env.replica_process(0).running());
+    CHECK(b.get(env.replica(0) + "/api/users/self").status == 401);
 
-  REQUIRE(env.idp_post("/_dev/faults?target=github") == 200);
-  auto again = env.new_browser();
-  CHECK(env.login(again, "octocat").callback.status == 302);
-  CHECK(env.replica_process(0).running());
+    REQUIRE(env.idp_post("/_dev/faults?target=" + provider) == 200);
+    auto again = env.new_browser();
+    CHECK(env.login(again, "octocat", 0, 0, "/", provider).callback.status == 302);
+    CHECK(env.replica_process(0).running());
+  }
 }

@@ -63,6 +63,10 @@ TEST_CASE("Redis full under noeviction gives 503 on login and readyz while PING 
   CHECK(callback.status == 503);
   CHECK(callback.set_cookie("sessionid").empty());
   CHECK(env.replica_process(0).running());
+  // Operators see it: refused writes count as Redis errors.
+  auto metrics = b.get(env.replica(0) + "/metrics").body;
+  CHECK(metrics.find("socialgate_redis_errors_total 0\n") == std::string::npos);
+  CHECK(metrics.find("socialgate_redis_errors_total ") != std::string::npos);
 
   redis.command({"CONFIG", "SET", "maxmemory", "0"});
   REQUIRE(wait_until([&] { return b.get(env.replica(0) + "/readyz").status == 200; }));
