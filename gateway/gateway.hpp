@@ -58,6 +58,8 @@ class gateway {
   // GET starts a login; `process=connect` (linking to the signed-in user) only by POST with the
   // CSRF token, so a cross-site link cannot start it.
   void login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug);
+  // The signed-in user a POSTed `process=connect` links to; nullopt after answering 401/403.
+  std::optional<std::string> connect_target(const httplib::Request& req, httplib::Response& res);
   // The callback in explicit steps (SPEC section 3 rules in order): validate (parameters, then
   // the flow consumed for THIS browser only), exchange (the provider pool), provision (the user
   // store), complete (session cookies and a redirect, or the cvat-ui one-time code).

@@ -25,6 +25,24 @@ bool gateway::csrf_token_matches(const httplib::Request& req, const authenticate
          constant_time_equal(sha256_hex(csrf_cookie), auth.session.csrf_hash);
 }
 
+// process=connect links the identity to the signed-in user: a session, and (with cookie
+// authentication) the CSRF token in X-CSRFTOKEN or the form's csrfmiddlewaretoken.
+std::optional<std::string> gateway::connect_target(const httplib::Request& req, httplib::Response& res) {
+  auto auth = authenticate(req);
+  if (!auth) {
+    send_error(req, res, 401, "Sign in first to connect another account.");
+    return std::nullopt;
+  }
+  auto presented = req.has_header("X-CSRFTOKEN") ? req.get_header_value("X-CSRFTOKEN")
+                                                 : req.get_param_value("csrfmiddlewaretoken");
+  if (auth->via_cookie && !csrf_token_matches(req, *auth, presented)) {
+    log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
+    send_error(req, res, 403, "CSRF check failed: send the csrftoken cookie's value as X-CSRFTOKEN or csrfmiddlewaretoken.");
+    return std::nullopt;
+  }
+  return auth->session.user_id;
+}
+
 void gateway::login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
   auto idp = find_provider(slug);
   if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
@@ -52,15 +70,9 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
   }
   std::string connect_user;
   if (cvat.options->process == "connect") {
-    auto auth = authenticate(req);
-    if (!auth) return send_error(req, res, 401, "Sign in first to connect another account.");
-    auto presented = req.has_header("X-CSRFTOKEN") ? req.get_header_value("X-CSRFTOKEN") : param("csrfmiddlewaretoken");
-    if (auth->via_cookie && !csrf_token_matches(req, *auth, presented)) {
-      log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
-      return send_error(req, res, 403,
-                        "CSRF check failed: send the csrftoken cookie's value as X-CSRFTOKEN or csrfmiddlewaretoken.");
-    }
-    connect_user = auth->session.user_id;
+    auto user = connect_target(req, res);
+    if (!user) return;
+    connect_user = *user;
   }
 
   // The browser-binding cookie is shared by all tabs; the flow record keeps only its hash.
