@@ -1,4 +1,5 @@
-// socialgate: the service (`socialgate`) and its configuration check (`socialgate check-config`).
+// socialgate: the service (`socialgate`), its configuration check (`socialgate check-config`) and
+// the account-key migration (`socialgate migrate-keys`).
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -70,6 +71,11 @@ std::optional<int> refuse_old_layout(const sg::service_config& config, bool& unc
     sg::log_event(sg::log_level::warning, "key_layout_unchecked",
                   {{"reason", e.what()}, {"detail", "checked before the first account write"}});
     unchecked = true;
+    return std::nullopt;
+  } catch (const sg::redis_command_error& e) {
+    // The Redis user may not run SCAN (an ACL): say so once and go on, as before this check.
+    sg::log_event(sg::log_level::warning, "key_layout_unchecked",
+                  {{"reason", e.what()}, {"detail", "allow SCAN and EXISTS to let socialgate look for old-layout keys"}});
     return std::nullopt;
   }
 }

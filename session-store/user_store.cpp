@@ -55,7 +55,14 @@ std::string user_store::username_key(const std::string& username) const {
 
 void user_store::ensure_key_layout() {
   if (layout_checked_) return;
-  if (auto found = find_old_layout_key(redis_, base_prefix_)) {
+  std::optional<std::string> found;
+  try {
+    found = find_old_layout_key(redis_, base_prefix_);
+  } catch (const redis_command_error& e) {
+    // The Redis user may not run SCAN (an ACL): nothing to learn; never fail every login for it.
+    log_event(log_level::warning, "key_layout_unchecked", {{"reason", e.what()}});
+  }
+  if (found) {
     log_event(log_level::error, "old_key_layout",
               {{"keys", *found}, {"fix", "stop every replica and run `socialgate migrate-keys` once"}});
     throw redis_unavailable("Redis holds account keys of the old layout; run socialgate migrate-keys");
