@@ -31,3 +31,16 @@ TEST_CASE("next: every way off the site is refused", "[next][security]") {
     CHECK_FALSE(policy.validate(value));
   }
 }
+
+// Issue 9: a second port, an empty or signed port, or junk after the digits used to be read as
+// part of the host or ignored; now the URL does not parse, so it is refused, never redirected to.
+TEST_CASE("next: absolute URLs with malformed ports are refused", "[next][security]") {
+  next_url_policy policy({"http://cvat.example.com:8080"});
+  CHECK(policy.validate("http://cvat.example.com:8080/tasks"));
+  for (const char* value : {"http://cvat.example.com:8080:80/", "http://cvat.example.com:x:8080/", "http://cvat.example.com:/",
+                            "http://cvat.example.com:+8080/", "http://cvat.example.com:8080x/", "http://cvat.example.com:08080a/",
+                            "http://cvat.example.com:65536/", "http://cvat.example.com%3A8080/"}) {
+    INFO("next = " << value);
+    CHECK_FALSE(policy.validate(value));
+  }
+}
