@@ -3,42 +3,11 @@
 #include <optional>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "providers/provider.hpp"
 
 namespace sg {
 namespace {
-
-// One code point of strict UTF-8 at `pos` (advancing it), or nullopt: overlong forms,
-// surrogates, values past U+10FFFF and truncated sequences are all invalid.
-std::optional<char32_t> next_code_point(std::string_view text, std::size_t& pos) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  unsigned char lead = byte(pos);
-  if (lead < 0x80) {
-    ++pos;
-    return lead;
-  }
-  std::size_t length;
-  char32_t value;
-  char32_t minimum;
-  if ((lead & 0xe0) == 0xc0) {
-    length = 2, value = lead & 0x1f, minimum = 0x80;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3, value = lead & 0x0f, minimum = 0x800;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4, value = lead & 0x07, minimum = 0x10000;
-  } else {
-    return std::nullopt;
-  }
-  if (pos + length > text.size()) return std::nullopt;
-  for (std::size_t i = 1; i < length; ++i) {
-    unsigned char c = byte(pos + i);
-    if ((c & 0xc0) != 0x80) return std::nullopt;
-    value = (value << 6) | (c & 0x3f);
-  }
-  if (value < minimum || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return std::nullopt;
-  pos += length;
-  return value;
-}
 
 // C0, DEL and C1: never part of a name or an address (NUL ends strings in C, TAB and newlines
 // split header values and log lines).

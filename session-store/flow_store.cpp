@@ -130,13 +130,4 @@ flow_claim flow_store::consume_for(const std::string& state, const std::string& 
   return {flow_claim_status::consumed, record};
 }
 
-std::optional<flow_record> flow_store::consume(const std::string& state) {
-  auto reply = redis_.command({"GETDEL", key_for(state)});
-  if (reply.is_nil()) return std::nullopt;
-  redis_.command({"INCR", prefix_ + "stats:flows-finished"});
-  auto record = parse_record(reply.text);
-  if (!record || unix_now() - record->created_at > ttl_seconds_) return std::nullopt;
-  return record;
-}
-
 }  // namespace sg

@@ -49,9 +49,6 @@ class flow_store {
   // it has none) for this provider. Anyone else who saw the state (Referer, logs) consumes
   // nothing, so they cannot cancel the right browser's login. A second consume finds nothing.
   flow_claim consume_for(const std::string& state, const std::string& binding_hash, const std::string& provider);
-  // Unconditional read-and-delete (GETDEL), kept for store-level tests only: the gateway must
-  // use consume_for.
-  std::optional<flow_record> consume(const std::string& state);
   std::string key_for(const std::string& state) const;
   long ttl_seconds() const { return ttl_seconds_; }
   // Counted over all replicas: flows started, and flows consumed by a callback.

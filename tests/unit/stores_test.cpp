@@ -34,6 +34,7 @@ TEST_CASE("a flow record is consumed once under a hashed key with a TTL", "[stor
   flow_record record;
   record.provider = "github";
   record.code_verifier = "verifier";
+  record.binding_hash = sha256_hex("the-browser");
   record.created_at = unix_now();
   flows.put("the-state", record);
   auto key = flows.key_for("the-state");
@@ -41,10 +42,11 @@ TEST_CASE("a flow record is consumed once under a hashed key with a TTL", "[stor
   auto ttl = redis.client().command({"TTL", key}).integer;
   CHECK(ttl > 590);
   CHECK(ttl <= 600);
-  auto first = flows.consume("the-state");
-  REQUIRE(first);
-  CHECK(first->code_verifier == "verifier");
-  CHECK_FALSE(flows.consume("the-state"));
+  auto first = flows.consume_for("the-state", sha256_hex("the-browser"), "github");
+  REQUIRE(first.status == flow_claim_status::consumed);
+  REQUIRE(first.record);
+  CHECK(first.record->code_verifier == "verifier");
+  CHECK(flows.consume_for("the-state", sha256_hex("the-browser"), "github").status == flow_claim_status::missing);
   CHECK(redis.client().command({"EXISTS", key}).integer == 0);
 }
 
