@@ -27,7 +27,7 @@ void breaker_opens_and_isolates(deployment& env, browser& signed_in) {
     auto b = env.new_browser();
     auto out = env.login(b, "octocat");
     CHECK(out.callback.status == 503);
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
   }
   // Open: no user is sent to the failing IdP, and the answer is immediate.
   auto b = env.new_browser();
@@ -83,7 +83,7 @@ TEST_CASE("hostile IdP answers are a clear login failure and never a crash", "[e
     auto b = env.new_browser();
     auto out = env.login(b, "octocat");
     CHECK((out.callback.status == 502 || out.callback.status == 503));
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
     CHECK(json::parse(out.callback.body).contains("detail"));
   }
   REQUIRE(env.idp_post("/_dev/faults?target=github") == 200);
