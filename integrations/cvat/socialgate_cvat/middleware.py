@@ -106,9 +106,13 @@ class SocialgateMiddleware:
         for name in [n for n in request.META if n.startswith(_CLIENT_IDENTITY_PREFIXES)]:
             del request.META[name]
         response = self.process(request)
-        if response is not None:
-            return response
-        return self.get_response(request)
+        if response is None:
+            response = self.get_response(request)
+        if getattr(request, "_socialgate_signed_out", False):
+            # CVAT's logout ended the socialgate session: the browser drops its cookie too, so that
+            # a replica still holding the session in its recheck cache cannot sign it in again.
+            response.delete_cookie(conf.session_cookie_name(), path="/", samesite="Lax")
+        return response
 
     def process(self, request):
         request._socialgate = None

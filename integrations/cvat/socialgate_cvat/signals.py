@@ -11,6 +11,7 @@ log = logging.getLogger("socialgate_cvat")
 def end_socialgate_session(sender, request=None, user=None, **kwargs):
     if request is None:
         return
+    request = getattr(request, "_request", request)  # DRF's Request wraps Django's HttpRequest
     session = getattr(request, "session", None)
     made_by_us = session is not None and session.get(SESSION_HANDLE) is not None
     state = getattr(request, "_socialgate", None)
@@ -20,4 +21,5 @@ def end_socialgate_session(sender, request=None, user=None, **kwargs):
     for credential in (header_credential(request), cookie_credential(request)):
         if credential is not None:
             client.logout(credential)
+            request._socialgate_signed_out = True
             return
