@@ -20,6 +20,10 @@ fi
 # The interop test runs the npm package oidc-provider, pinned in tests/interop/package-lock.json.
 command -v npm >/dev/null || { apt-get update && apt-get -o DPkg::Lock::Timeout=600 install -y nodejs npm; }
 npm ci --prefix tests/interop --no-audit --no-fund >/dev/null
+# The CVAT browser test drives Debian's chromium with playwright-core, pinned in
+# tests/cvat/browser/package-lock.json. (The CVAT tests skip when Debian's Django is missing;
+# .ci/run installs it: python3-django python3-djangorestframework gunicorn chromium.)
+npm ci --prefix tests/cvat/browser --no-audit --no-fund >/dev/null
 cmake -S . -B "$build_dir" -G Ninja "${flags[@]}"
 cmake --build "$build_dir"
 ctest --test-dir "$build_dir" --output-on-failure -j2
