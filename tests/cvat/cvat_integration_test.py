@@ -283,6 +283,24 @@ def test_socialgate_revocation_ends_django_access_within_the_recheck_interval(en
     assert self_of(env, b).status in (401, 403)
 
 
+def test_another_socialgate_session_in_the_browser_ends_the_django_one(env):
+    b = Browser()
+    env.sign_in(b, "github", "alicegh")
+    alice = self_of(env, b)
+    assert alice.status == 200 and alice.json()["username"] == "alicegh"
+    old_django_session = b.cookies["sessionid"]
+    env.sign_in(b, "google", "gwendolyn")  # the same browser, now someone else at socialgate
+    assert b.cookies["sessionid"] == old_django_session
+    for base in env.django_urls:
+        r = self_of(env, b, base=base)
+        assert r.status == 200 and r.json()["username"] == "gwendolyn", r
+    assert b.cookies["sessionid"] != old_django_session
+    # An extra Authorization header that no class accepts does not skip the recheck either.
+    del b.cookies["sg_sessionid"]
+    r = self_of(env, b, headers={"Authorization": "Foo bar"})
+    assert r.status in (401, 403), r
+
+
 def test_forged_identity_headers_authenticate_nobody(env):
     forged = {"X-Auth-User-Id": "1", "X-Auth-Username": "alicegh", "X-Auth-Email": "alice@example.org",
               "X-Auth-Email-Verified": "true", "X-Auth-Provider": "github", "X-Auth-Session": "x",

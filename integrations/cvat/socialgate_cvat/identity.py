@@ -26,10 +26,9 @@ def _username_base(name):
     return base or "user"
 
 
-def _create_user(identity, credential):
+def _create_user(identity, details):
     """A new Django user named after socialgate's username, with a numeric suffix when taken."""
     User = get_user_model()
-    details = client.profile(credential)
     first = str(details.get("first_name") or "")[:150]
     last = str(details.get("last_name") or "")[:150]
     base = _username_base(identity.username)
@@ -82,12 +81,15 @@ def user_for(identity, credential):
         link = SocialgateLink.objects.select_related("user").filter(socialgate_user_id=identity.user_id).first()
         if link is not None:
             return _checked(link, identity)
+        existing = _existing_user_by_email(identity)
+        # socialgate's profile (first and last name), read once, outside the transaction.
+        details = client.profile(credential) if existing is None else {}
         try:
             with transaction.atomic():
-                user = _existing_user_by_email(identity)
+                user = existing
                 created = user is None
                 if created:
-                    user = _create_user(identity, credential)
+                    user = _create_user(identity, details)
                     _join_default_roles(user)
                 SocialgateLink.objects.create(socialgate_user_id=identity.user_id, user=user,
                                               socialgate_username=identity.username,
@@ -96,7 +98,9 @@ def user_for(identity, credential):
                      "made" if created else "linked by verified email to", user.pk)
             return user
         except IntegrityError:
-            continue  # another replica made the link first: read it
+            log.info("socialgate user %s was linked meanwhile by another request; reading its link",
+                     identity.user_id)
+            continue
         except OperationalError as error:  # SQLite "database is locked" under concurrent writers
             if "locked" not in str(error):
                 raise

@@ -118,18 +118,17 @@ class SocialgateMiddleware:
         request._socialgate = None
         session = getattr(request, "session", None)
         made_by_us = session is not None and session.get(SESSION_HANDLE) is not None
-        if carries_cvat_credential(request):
-            return None
         credential = header_credential(request) or cookie_credential(request)
 
         if made_by_us:
+            # Checked whatever else the request carries, so no extra header skips the recheck.
             if credential is None:
                 _end_django_session(request)  # signed out of socialgate (cookie gone)
                 return None
         elif request.user.is_authenticated:
             return None  # a CVAT password user: never checked against socialgate
-        if credential is None:
-            return None
+        elif credential is None or carries_cvat_credential(request):
+            return None  # nobody, or CVAT's own token/Basic: never a call to socialgate
 
         state = resolve(credential)
         request._socialgate = state
