@@ -52,6 +52,27 @@ def count(env, table):
 
 # --- scenarios ------------------------------------------------------------------------------------
 
+def test_nginx_routes_socialgate_paths_to_socialgate_and_the_rest_to_cvat(env):
+    to_socialgate = ["/api/auth/github/login/", "/api/auth/github", "/api/auth/google/login/",
+                     "/api/auth/amazon-cognito/login/", "/api/auth/oidc/select-idp/?email=a@example.com",
+                     "/api/auth/social/methods/", "/api/auth/social", "/api/auth/social/github/login/",
+                     "/api/server/advanced-auth"]
+    to_cvat = ["/api/auth/login", "/api/auth/logout", "/api/users/self", "/api/auth/githubx",
+               "/api/auth/socialx/y", "/api/server/advanced-auth/", "/api/server/advanced-auth/x", "/api/tasks",
+               "/admin", "/admin/login/", "/static/x.css", "/django-rq", "/django-rq/queues/",
+               "/", "/tasks/1", "/auth/login", "/auth/login-with-social-app/"]
+    for path in to_socialgate:
+        r = Browser().get(env.site + path)
+        assert r.status != 502 and r.header("X-Served-By") == "", (path, r, r.headers)
+    for path in to_cvat:
+        r = Browser().get(env.site + path)
+        assert r.header("X-Served-By") == "cvat-like", (path, r, r.headers)
+    # nginx appends the client's address to X-Forwarded-For (the same server-level directive serves
+    # socialgate, which believes it from SOCIAL_AUTH_TRUSTED_PROXIES for its rate limits).
+    r = Browser().get(env.site + "/api/users/self", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.header("X-Seen-Forwarded-For") == "203.0.113.9, 127.0.0.1", r.headers
+
+
 def test_github_google_cognito_sign_ins_each_make_one_django_user_in_the_default_role(env):
     for provider, login in (("github", "alicegh"), ("google", "gwendolyn"), ("amazon-cognito", "frankcog")):
         users_before = count(env, "auth_user")
@@ -169,8 +190,14 @@ def password_user(env):
                           "--password", "pw-password-1", "--token", CVAT_TOKEN))
 
 
+def socialgate_calls(env):
+    return sum(p.log(1 << 24).count('"path":"/api/auth/verify"') + p.log(1 << 24).count('"path":"/api/users/self"')
+               for p in env.socialgate)
+
+
 def test_cvat_own_tokens_and_basic_and_password_sessions_work(env):
     user = password_user(env)
+    calls = socialgate_calls(env)
     r = self_of(env, Browser(), CVAT_TOKEN)
     assert r.status == 200 and r.json()["id"] == user, r
     basic = base64.b64encode(b"pw_user:pw-password-1").decode()
@@ -178,6 +205,8 @@ def test_cvat_own_tokens_and_basic_and_password_sessions_work(env):
     assert r.status == 200 and r.json()["id"] == user, r
     assert self_of(env, Browser(), "f" * 40).status == 401  # an unknown CVAT token: CVAT's own 401
     _check_cvat_users_without_socialgate(env, user, basic)
+    # CVAT's tokens, Basic and password sessions never reach socialgate (not even the stale cookie).
+    assert socialgate_calls(env) == calls
 
 
 def _check_cvat_users_without_socialgate(env, user, basic):

@@ -28,6 +28,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Tests only: marks every answer of this server, so the routing test sees who answered.
+    "cvat_like.served_by.ServedByMiddleware",
 ]
 
 REST_FRAMEWORK = {
