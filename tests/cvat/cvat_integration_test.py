@@ -90,6 +90,11 @@ def test_github_google_cognito_sign_ins_each_make_one_django_user_in_the_default
         assert len(links) == 1 and links[0][2] == provider, links
         # The same Django user with the key (CVAT UI's Authorization: Token).
         assert self_of(env, Browser(), key).json()["id"] == user["id"]
+        # socialgate's verify, as the package reads it: the session's public handle (never the key).
+        verify = Browser().get(env.socialgate_url(0) + "/api/auth/verify", headers={"Authorization": "Token " + key})
+        assert verify.status == 200, verify
+        assert verify.header("X-Auth-Session") not in ("", key), verify.headers
+        assert verify.header("X-Auth-Email-Verified") == "true", verify.headers
         if provider == "github":
             row = django_user(env, user["id"])
             assert row[1] == "alicegh", row
@@ -135,7 +140,10 @@ def test_an_existing_django_user_with_the_same_verified_email_is_linked(env):
 def test_an_existing_django_user_with_the_same_unverified_email_is_not_linked(env):
     dave = int(env.manage("cvat_like_user", "--username", "dave_cvat", "--email", "dave@example.org",
                           "--password", "dave-password-1"))
-    me = self_of(env, Browser(), env.sign_in(Browser(), "github", "davegh"))
+    key = env.sign_in(Browser(), "github", "davegh")
+    verify = Browser().get(env.socialgate_url(1) + "/api/auth/verify", headers={"Authorization": "Token " + key})
+    assert verify.header("X-Auth-Email-Verified") == "false", verify.headers
+    me = self_of(env, Browser(), key)
     assert me.status == 200, me
     assert me.json()["id"] != dave
     assert links_of(env, dave) == []
