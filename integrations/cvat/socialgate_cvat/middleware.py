@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
+from django.shortcuts import resolve_url
 
 from . import client, conf
 from .identity import Refused, user_for
@@ -76,6 +77,17 @@ def resolve(credential):
     return state
 
 
+def _is_password_login(request):
+    """CVAT's own sign-in endpoint (LOGIN_URL, `rest_login` in CVAT), without a socialgate key."""
+    if header_credential(request) is not None:
+        return False
+    try:
+        login_path = resolve_url(getattr(settings, "LOGIN_URL", ""))
+    except Exception:  # noqa: BLE001 - an unresolvable LOGIN_URL just means "no such endpoint"
+        return False
+    return bool(login_path) and login_path.startswith("/") and request.path.rstrip("/") == login_path.rstrip("/")
+
+
 def _backend():
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]))
     model = "django.contrib.auth.backends.ModelBackend"
@@ -127,8 +139,10 @@ class SocialgateMiddleware:
                 return None
         elif request.user.is_authenticated:
             return None  # a CVAT password user: never checked against socialgate
-        elif credential is None or carries_cvat_credential(request):
-            return None  # nobody, or CVAT's own token/Basic: never a call to socialgate
+        elif credential is None or carries_cvat_credential(request) or _is_password_login(request):
+            # Nobody; CVAT's own token or Basic; or CVAT's password sign-in (a stale socialgate
+            # cookie must not make it fail while socialgate is down): never a call to socialgate.
+            return None
 
         state = resolve(credential)
         request._socialgate = state

@@ -77,6 +77,7 @@ IAM_DEFAULT_ROLES = [IAM_DEFAULT_ROLE]
 IAM_ADMIN_ROLE = "admin"
 IAM_ROLES = [IAM_ADMIN_ROLE, "business", "user", "worker"]
 
+LOGIN_URL = "rest_login"  # CVAT's
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 # CVAT's cookies and CSRF header.
 SESSION_COOKIE_NAME = "sessionid"
