@@ -5,6 +5,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 
@@ -184,13 +185,35 @@ service_config load_config(const env_reader& env) {
                  60, 31536000L * 10);
   if (config.session_absolute_age < config.session_age)
     throw config_error("SOCIAL_AUTH_SESSION_ABSOLUTE_AGE", "must not be shorter than SESSION_COOKIE_AGE");
-  config.session_cookie_name = env.value_or("SESSION_COOKIE_NAME", config.session_cookie_name);
-  config.csrf_cookie_name = env.value_or("CSRF_COOKIE_NAME", config.csrf_cookie_name);
-  for (auto* name : {&config.session_cookie_name, &config.csrf_cookie_name})
-    for (unsigned char c : *name)
-      if (!(std::isalnum(c) || c == '_' || c == '-'))
-        throw config_error(name == &config.session_cookie_name ? "SESSION_COOKIE_NAME" : "CSRF_COOKIE_NAME",
-                           "use only letters, digits, '_' and '-'");
+  // Cookie names: socialgate's own names, never Django's. The old variables are still read (with a
+  // deprecation warning) when the new ones are unset.
+  struct cookie_setting {
+    const char* variable;
+    const char* deprecated;
+    std::string* name;
+  };
+  for (auto setting : {cookie_setting{"SOCIAL_AUTH_SESSION_COOKIE_NAME", "SESSION_COOKIE_NAME", &config.session_cookie_name},
+                       cookie_setting{"SOCIAL_AUTH_CSRF_COOKIE_NAME", "CSRF_COOKIE_NAME", &config.csrf_cookie_name}}) {
+    std::string variable = setting.variable;
+    if (auto value = env.value(setting.variable)) {
+      *setting.name = *value;
+    } else if (auto old = env.value(setting.deprecated)) {
+      *setting.name = *old;
+      variable = setting.deprecated;
+      config.deprecated_variables.push_back(setting.deprecated);
+      log_event(log_level::warning, "deprecated_variable",
+                {{"variable", setting.deprecated}, {"use", setting.variable}});
+    }
+    if (setting.name->empty()) throw config_error(variable, "must not be empty");
+    for (unsigned char c : *setting.name)
+      if (!(std::isalnum(c) || c == '_' || c == '-')) throw config_error(variable, "use only letters, digits, '_' and '-'");
+    if (*setting.name == "sessionid" || *setting.name == "csrftoken")
+      throw config_error(variable, "'" + *setting.name +
+                                       "' is the name of Django's own cookie (CVAT sets it on the same host); use "
+                                       "the default or another name");
+  }
+  if (config.session_cookie_name == config.csrf_cookie_name)
+    throw config_error("SOCIAL_AUTH_CSRF_COOKIE_NAME", "must differ from the session cookie's name");
 
   config.http_threads = static_cast<int>(env.number("SOCIALGATE_HTTP_THREADS", config.http_threads, 2, 4096));
   config.provider_workers =

@@ -63,8 +63,11 @@ struct service_config {
 
   long session_age = 1209600;
   long session_absolute_age = 2592000;
-  std::string session_cookie_name = "sessionid";
-  std::string csrf_cookie_name = "csrftoken";
+  // Never Django's `sessionid`/`csrftoken`: CVAT sets those on the same host (start-up refuses them).
+  std::string session_cookie_name = "sg_sessionid";
+  std::string csrf_cookie_name = "sg_csrftoken";
+  // Deprecated variables that were read (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME), for the warning.
+  std::vector<std::string> deprecated_variables;
   std::string binding_cookie_name = "sg_binding";
 
   int http_threads = 64;

@@ -7,7 +7,13 @@ packages=(
   libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2 libyaml-cpp-dev
   redis-server redis-tools curl nginx
   clang-14 libclang-rt-14-dev
+  # The CVAT integration (tests and the local demo): Debian's Django, DRF and gunicorn for the
+  # CVAT-like server, chromium for the browser test.
+  python3-django python3-djangorestframework gunicorn chromium
 )
+# Node.js for the pinned npm test tools, from Debian only where the machine has none (another
+# Node.js build already brings its own npm, and Debian's npm package would clash with it).
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

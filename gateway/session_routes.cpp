@@ -49,7 +49,7 @@ bool gateway::csrf_ok(const httplib::Request& req, httplib::Response& res, const
       constant_time_equal(sha256_hex(csrf_cookie), auth.session.csrf_hash))
     return true;
   log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
-  send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header with the csrftoken cookie.");
+  send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header equal to the CSRF cookie.");
   return false;
 }
 
@@ -109,6 +109,7 @@ void gateway::verify(const httplib::Request& req, httplib::Response& res) {
   if (vouched) res.set_header("X-Auth-Email", header_safe(user->email));
   res.set_header("X-Auth-Email-Verified", vouched ? "true" : "false");
   res.set_header("X-Auth-Provider", header_safe(auth->session.provider));
+  res.set_header("X-Auth-Session", auth->session.handle);  // the public handle, never the secret
   send_json(res, 200, R"({"detail":"ok"})");
 }
 

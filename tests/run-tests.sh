@@ -18,8 +18,10 @@ if [ "${1:-}" = "--sanitize" ]; then
   export LSAN_OPTIONS=suppressions="$(pwd)/tests/lsan.supp"
 fi
 # The interop test runs the npm package oidc-provider, pinned in tests/interop/package-lock.json.
-command -v npm >/dev/null || { apt-get update && apt-get -o DPkg::Lock::Timeout=600 install -y nodejs npm; }
 npm ci --prefix tests/interop --no-audit --no-fund >/dev/null
+# The CVAT browser test drives Debian's chromium with playwright-core, pinned in
+# tests/cvat/browser/package-lock.json.
+npm ci --prefix tests/cvat/browser --no-audit --no-fund >/dev/null
 cmake -S . -B "$build_dir" -G Ninja "${flags[@]}"
 cmake --build "$build_dir"
 ctest --test-dir "$build_dir" --output-on-failure -j2

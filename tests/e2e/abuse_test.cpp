@@ -125,14 +125,14 @@ TEST_CASE("oversized and malformed input gets a 4xx on every endpoint and the re
   CHECK(status_of("/api/auth/github/login/callback/?state=s&code=" + std::string(3000, 'c')) == 400);
   CHECK(status_of("/api/users/self", {{"Authorization", "Token " + std::string(5000, 'k')}}) == 401);
   CHECK(status_of("/api/users/self", {{"Authorization", "Bearer \x01\x02"}}) == 401);
-  CHECK(status_of("/api/users/self", {{"Cookie", "sessionid=" + std::string(500, '%')}}) == 401);
+  CHECK(status_of("/api/users/self", {{"Cookie", "sg_sessionid=" + std::string(500, '%')}}) == 401);
 
   auto token = r0 + "/api/auth/github/login/token";
   CHECK(anon.post(token, std::string(100000, '{'), "application/json").status == 413);
   CHECK(anon.post(token, std::string(5000, '[') , "application/json").status == 400);
   CHECK(anon.post(token, "{\"code\": 5}", "application/json").status == 400);
   CHECK(anon.post(token, "code=%zz", "application/x-www-form-urlencoded").status == 400);
-  CHECK(b.post(r0 + "/api/auth/logout", "{not json", "application/json", "", {{"X-CSRFTOKEN", b.cookies["csrftoken"]}}).status == 400);
+  CHECK(b.post(r0 + "/api/auth/logout", "{not json", "application/json", "", {{"X-CSRFTOKEN", b.cookies["sg_csrftoken"]}}).status == 400);
   CHECK(b.send_delete(r0 + "/api/auth/sessions/zzz").status == 404);
 
   // Still serving, and the session made before the barrage still works.

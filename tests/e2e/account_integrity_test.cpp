@@ -90,7 +90,7 @@ TEST_CASE("a Redis ACL that forbids one write: the login fails cleanly and leave
   CHECK(refused.status >= 500);  // a clear server-side failure (a misconfigured Redis user), never a 2xx/3xx
   CHECK(refused.status <= 503);
   CHECK(json::parse(refused.body).contains("detail"));
-  CHECK(refused.set_cookie("sessionid").empty());
+  CHECK(refused.set_cookie("sg_sessionid").empty());
   CHECK(b.get(env.replica(0) + "/api/users/self").status == 401);
   // Nothing of the user was written: no claim, no record, in either layout.
   CHECK(keys_like(env, "{sg:acct}:*").empty());

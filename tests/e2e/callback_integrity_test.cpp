@@ -43,7 +43,7 @@ TEST_CASE("a state tried from another browser consumes nothing and the right bro
     auto r = other->get(begun.callback_url, env.replica(0));
     CHECK(r.status == 400);
     CHECK(detail(r).find("another browser") != std::string::npos);
-    CHECK(r.set_cookie("sessionid").empty());
+    CHECK(r.set_cookie("sg_sessionid").empty());
   }
   CHECK(token_requests(env) == before);  // no call to the IdP
   CHECK(flow_exists(env, begun.state));  // nothing consumed
@@ -51,7 +51,7 @@ TEST_CASE("a state tried from another browser consumes nothing and the right bro
 
   auto done = victim.get(begun.callback_url, env.replica(0));
   CHECK(done.status == 302);
-  CHECK_FALSE(done.set_cookie("sessionid").empty());
+  CHECK_FALSE(done.set_cookie("sg_sessionid").empty());
   CHECK(victim.get(env.replica(0) + "/api/users/self").status == 200);
   CHECK_FALSE(flow_exists(env, begun.state));
   CHECK(flows_finished(env) == finished_before + 1);
@@ -74,7 +74,7 @@ TEST_CASE("an error callback from another browser leaves the flow and the right 
   // The victim's login goes through regardless.
   auto done = victim.get(begun.callback_url, env.replica(0));
   CHECK(done.status == 302);
-  CHECK_FALSE(done.set_cookie("sessionid").empty());
+  CHECK_FALSE(done.set_cookie("sg_sessionid").empty());
 
   // From the browser that started it, an error ends the flow and goes to the login page.
   auto second = env.begin_login(victim, "octocat");
@@ -106,13 +106,13 @@ TEST_CASE("a one-time code tried from another browser consumes nothing and the r
     auto r = other->post(token_url, body, "application/json", env.replica(0));
     CHECK(r.status == 400);
     CHECK(detail(r).find("another browser") != std::string::npos);
-    CHECK(other->cookies.count("sessionid") == 0);
+    CHECK(other->cookies.count("sg_sessionid") == 0);
   }
   CHECK(env.redis().client().command({"EXISTS", key}).integer == 1);
 
   auto redeemed = b.post(token_url, body, "application/json", env.replica(0));
   CHECK(redeemed.status == 200);
-  CHECK(b.cookies.count("sessionid") == 1);
+  CHECK(b.cookies.count("sg_sessionid") == 1);
   CHECK(env.redis().client().command({"EXISTS", key}).integer == 0);
   CHECK(b.post(token_url, body, "application/json", env.replica(0)).status == 400);  // single use
 }
@@ -143,7 +143,7 @@ TEST_CASE("process=connect by GET is refused and by POST needs the CSRF token", 
 
   SECTION("the form field") {
     auto started = b.post(env.replica(0) + "/api/auth/github/login/",
-                          "process=connect&csrfmiddlewaretoken=" + url_encode(b.cookies["csrftoken"]),
+                          "process=connect&csrfmiddlewaretoken=" + url_encode(b.cookies["sg_csrftoken"]),
                           "application/x-www-form-urlencoded");
     REQUIRE(started.status == 303);
     auto idp = b.get(started.header("Location") + "&dev_login=alice-work");
@@ -152,7 +152,7 @@ TEST_CASE("process=connect by GET is refused and by POST needs the CSRF token", 
   }
   SECTION("the X-CSRFTOKEN header") {
     auto started = b.post(start_url, "", "application/x-www-form-urlencoded", "",
-                          {{"X-CSRFTOKEN", b.cookies["csrftoken"]}});
+                          {{"X-CSRFTOKEN", b.cookies["sg_csrftoken"]}});
     REQUIRE(started.status == 303);
     auto idp = b.get(started.header("Location") + "&dev_login=alice-work");
     REQUIRE(idp.status == 302);

@@ -25,7 +25,7 @@ TEST_CASE("a replayed state gets 400 and the IdP sees no second token request", 
   auto before = token_requests(env);
   auto replay = b.get(out.callback_url, env.replica(0));
   CHECK(replay.status == 400);
-  CHECK(replay.set_cookie("sessionid").empty());
+  CHECK(replay.set_cookie("sg_sessionid").empty());
   CHECK(token_requests(env) == before);
 }
 
@@ -46,7 +46,7 @@ TEST_CASE("a state used in another browser gets 400 before any call to the IdP",
     env.begin_login(attacker, "mallory");  // the attacker has a binding cookie of its own
     auto r = attacker.get(begun.callback_url, env.replica(0));
     CHECK(r.status == 400);
-    CHECK(r.set_cookie("sessionid").empty());
+    CHECK(r.set_cookie("sg_sessionid").empty());
   }
   CHECK(token_requests(env) == before);
   // Issue 9: the refused attempt consumed nothing (it cannot cancel the victim's login); the
@@ -98,7 +98,7 @@ TEST_CASE("a tampered PKCE verifier makes the IdP refuse the code", "[e2e][callb
   auto r = b.get(begun.callback_url, env.replica(0));
   CHECK(r.status == 400);
   CHECK(r.body.find("bad_verification_code") != std::string::npos);
-  CHECK(r.set_cookie("sessionid").empty());
+  CHECK(r.set_cookie("sg_sessionid").empty());
 }
 
 TEST_CASE("IdP errors: access_denied goes to /auth/login and others are shown escaped", "[e2e][callback]") {
@@ -133,7 +133,7 @@ TEST_CASE("Redis holds no raw session id and no raw state value", "[e2e][securit
   auto pending = env.begin_login(b, "octocat");  // a second flow, still open
   auto done = b.get(begun.callback_url, env.replica(0));
   REQUIRE(done.status == 302);
-  std::vector<std::string> secrets = {b.cookies["sessionid"], b.cookies["csrftoken"], b.cookies["sg_binding"],
+  std::vector<std::string> secrets = {b.cookies["sg_sessionid"], b.cookies["sg_csrftoken"], b.cookies["sg_binding"],
                                       begun.state, pending.state, query_value(pending.callback_url, "code")};
   auto& redis = env.redis().client();
   auto keys = redis.command({"KEYS", "*"});

@@ -47,7 +47,7 @@ TEST_CASE("cvat-ui flow: callback redirect with every value encoded and then the
   auto [site_origin, callback_target] = split_url(idp.header("Location"));
   auto callback = raw_get(env.replica(1), callback_target, {{"Cookie", cookie_header}});
   REQUIRE(callback.status == 302);
-  CHECK(callback.header("Set-Cookie").find("sessionid") == std::string::npos);  // no session before the token POST
+  CHECK(callback.header("Set-Cookie").find("sg_sessionid") == std::string::npos);  // no session before the token POST
   auto landing = callback.header("Location");
   auto prefix = env.site() + "/auth/login-with-social-app/?";
   REQUIRE(landing.rfind(prefix, 0) == 0);
@@ -61,8 +61,8 @@ TEST_CASE("cvat-ui flow: callback redirect with every value encoded and then the
   auto token = post_token(b, env, 0, code);
   REQUIRE(token.status == 200);
   auto key = json::parse(token.body)["key"].get<std::string>();
-  CHECK(b.cookies["sessionid"] == key);
-  CHECK(b.cookies.count("csrftoken") == 1);
+  CHECK(b.cookies["sg_sessionid"] == key);
+  CHECK(b.cookies.count("sg_csrftoken") == 1);
   browser api(env.site());
   CHECK(api.get(env.replica(1) + "/api/users/self", "", {{"Authorization", "Token " + key}}).status == 200);
 
@@ -79,7 +79,7 @@ TEST_CASE("cvat-ui flow: the one-time code from another browser or too old is re
     auto attacker = env.new_browser();
     env.begin_login(attacker, "mallory");  // with a binding cookie of its own
     CHECK(post_token(attacker, env, 0, code).status == 400);
-    CHECK(attacker.cookies.count("sessionid") == 0);
+    CHECK(attacker.cookies.count("sg_sessionid") == 0);
     // Issue 9: the refused attempt consumed nothing; the right browser still redeems the code.
     CHECK(post_token(b, env, 0, code).status == 200);
   }
@@ -127,7 +127,7 @@ TEST_CASE("mandatory email verification: Unverified email and no session", "[e2e
   auto token = post_token(b, env, 0, code);
   CHECK(token.status == 400);
   CHECK(json::parse(token.body)["detail"] == "Unverified email");
-  CHECK(b.cookies.count("sessionid") == 0);
+  CHECK(b.cookies.count("sg_sessionid") == 0);
   // No user made: no identity claim under any key layout.
   CHECK(env.redis().client().command({"KEYS", "*identity:github:1000000"}).elements.empty());
 
@@ -136,6 +136,6 @@ TEST_CASE("mandatory email verification: Unverified email and no session", "[e2e
   auto refused = env.login(d, "hubot-unverified", direct, direct);
   CHECK(refused.callback.status == 400);
   CHECK(json::parse(refused.callback.body)["detail"] == "Unverified email");
-  CHECK(d.cookies.count("sessionid") == 0);
+  CHECK(d.cookies.count("sg_sessionid") == 0);
   CHECK(env.login(d, "octocat", direct, direct).callback.status == 302);  // verified: fine
 }

@@ -27,7 +27,7 @@ void breaker_opens_and_isolates(deployment& env, browser& signed_in) {
     auto b = env.new_browser();
     auto out = env.login(b, "octocat");
     CHECK(out.callback.status == 503);
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
   }
   // Open: no user is sent to the failing IdP, and the answer is immediate: the breaker itself
   // refuses the start ("circuit open"), before any worker or IdP call, rather than a timeout.
@@ -83,7 +83,7 @@ TEST_CASE("hostile IdP answers are a clear login failure and never a crash", "[e
     auto b = env.new_browser();
     auto out = env.login(b, "octocat");
     CHECK((out.callback.status == 502 || out.callback.status == 503));
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
     CHECK(json::parse(out.callback.body).contains("detail"));
   }
   REQUIRE(env.idp_post("/_dev/faults?target=github") == 200);
@@ -104,7 +104,7 @@ TEST_CASE("invalid UTF-8 in the IdP's user answer is a 502 login failure and the
     auto b = env.new_browser();
     auto out = env.login(b, "octocat", 0, 0, "/", provider);
     CHECK(out.callback.status == 502);
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
     CHECK(json::parse(out.callback.body)["detail"].get<std::string>().find("Sign-in failed") != std::string::npos);
     CHECK(env.idp_stats()["user_requests"].get<long>() == before);  // answered by the fault, not the user handler
     CHECK(env.replica_process(0).running());

@@ -114,6 +114,6 @@ TEST_CASE("nginx forward auth: 401 without a session and the upstream page with 
   auto handle = json::parse(b.get(nginx_url + "/api/auth/sessions").body)[0]["id"].get<std::string>();
   browser api(env.site());
   REQUIRE(api.send_delete(env.replica(0) + "/api/auth/sessions/" + handle,
-                          {{"Authorization", "Token " + b.cookies["sessionid"]}}).status == 204);
+                          {{"Authorization", "Token " + b.cookies["sg_sessionid"]}}).status == 204);
   CHECK(b.get(nginx_url + "/tasks").status == 401);
 }

@@ -30,15 +30,15 @@ TEST_CASE("full GitHub login: redirect and cookies and /api/users/self and /api/
   // Callback: session and CSRF cookies, then `next`.
   REQUIRE(out.callback.status == 302);
   CHECK(out.callback.header("Location") == "/tasks/1");
-  auto session_cookie = out.callback.set_cookie("sessionid");
+  auto session_cookie = out.callback.set_cookie("sg_sessionid");
   CHECK(session_cookie.find("; Path=/") != std::string::npos);
   CHECK(session_cookie.find("; HttpOnly") != std::string::npos);
   CHECK(session_cookie.find("; SameSite=Lax") != std::string::npos);
   CHECK(session_cookie.find("; Max-Age=1209600") != std::string::npos);
   CHECK(session_cookie.find("Secure") == std::string::npos);  // the base URL is http
-  CHECK(out.callback.set_cookie("csrftoken").find("HttpOnly") == std::string::npos);
-  REQUIRE(b.cookies.count("sessionid"));
-  CHECK(b.cookies["sessionid"].size() == 43);  // 32 random bytes
+  CHECK(out.callback.set_cookie("sg_csrftoken").find("HttpOnly") == std::string::npos);
+  REQUIRE(b.cookies.count("sg_sessionid"));
+  CHECK(b.cookies["sg_sessionid"].size() == 43);  // 32 random bytes
 
   auto self = b.get(env.replica(0) + "/api/users/self");
   REQUIRE(self.status == 200);
@@ -59,7 +59,7 @@ TEST_CASE("full GitHub login: redirect and cookies and /api/users/self and /api/
   // The same id signs in again from another browser: same user, a new session id.
   auto other = env.new_browser();
   REQUIRE(env.login(other, "octocat").callback.status == 302);
-  CHECK(other.cookies["sessionid"] != b.cookies["sessionid"]);
+  CHECK(other.cookies["sg_sessionid"] != b.cookies["sg_sessionid"]);
   auto again = json::parse(other.get(env.replica(0) + "/api/users/self").body);
   CHECK(again["id"] == user["id"]);
   CHECK(b.get(env.replica(0) + "/api/users/self").status == 200);  // the first session still works
@@ -69,7 +69,7 @@ TEST_CASE("API clients authenticate with Token or Bearer and no session gives 40
   deployment env;
   auto b = env.new_browser();
   REQUIRE(env.login(b, "octocat").callback.status == 302);
-  auto key = b.cookies["sessionid"];
+  auto key = b.cookies["sg_sessionid"];
   browser api(env.site());
   for (const std::string scheme : {"Token ", "Bearer "}) {
     auto r = api.get(env.replica(0) + "/api/users/self", "", {{"Authorization", scheme + key}});
@@ -89,8 +89,8 @@ TEST_CASE("an https base URL makes the cookies Secure", "[e2e][login][security]"
   auto b = env.new_browser();
   auto out = env.login(b, "octocat");
   REQUIRE(out.callback.status == 302);
-  CHECK(out.callback.set_cookie("sessionid").find("; Secure") != std::string::npos);
-  CHECK(out.callback.set_cookie("csrftoken").find("; Secure") != std::string::npos);
+  CHECK(out.callback.set_cookie("sg_sessionid").find("; Secure") != std::string::npos);
+  CHECK(out.callback.set_cookie("sg_csrftoken").find("; Secure") != std::string::npos);
   CHECK(out.start.set_cookie("sg_binding").find("; Secure") != std::string::npos);
 }
 
@@ -106,11 +106,11 @@ TEST_CASE("logout needs the CSRF header with cookie authentication", "[e2e][logo
   CHECK(wrong.status == 403);
   CHECK(b.get(env.replica(0) + "/api/users/self").status == 200);  // the session stays
 
-  auto ok = b.post(logout, "", "application/json", "", {{"X-CSRFTOKEN", b.cookies["csrftoken"]}});
+  auto ok = b.post(logout, "", "application/json", "", {{"X-CSRFTOKEN", b.cookies["sg_csrftoken"]}});
   CHECK(ok.status == 200);
   CHECK(json::parse(ok.body)["detail"] == "Successfully logged out.");
-  CHECK(ok.set_cookie("sessionid").find("Max-Age=0") != std::string::npos);
-  CHECK(b.cookies.count("sessionid") == 0);
+  CHECK(ok.set_cookie("sg_sessionid").find("Max-Age=0") != std::string::npos);
+  CHECK(b.cookies.count("sg_sessionid") == 0);
 }
 
 TEST_CASE("logout with all set to true ends every session of the user", "[e2e][logout]") {
@@ -118,10 +118,10 @@ TEST_CASE("logout with all set to true ends every session of the user", "[e2e][l
   auto first = env.new_browser(), second = env.new_browser();
   REQUIRE(env.login(first, "octocat").callback.status == 302);
   REQUIRE(env.login(second, "octocat").callback.status == 302);
-  auto stale_key = first.cookies["sessionid"];
+  auto stale_key = first.cookies["sg_sessionid"];
   browser api(env.site());
   auto r = api.post(env.replica(0) + "/api/auth/logout", R"({"all": true})", "application/json", "",
-                    {{"Authorization", "Token " + second.cookies["sessionid"]}});
+                    {{"Authorization", "Token " + second.cookies["sg_sessionid"]}});
   CHECK(r.status == 200);
   CHECK(first.get(env.replica(0) + "/api/users/self").status == 401);
   CHECK(second.get(env.replica(0) + "/api/users/self").status == 401);

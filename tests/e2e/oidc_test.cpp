@@ -85,7 +85,7 @@ TEST_CASE("OIDC: every ID-token misbehaviour is refused with a 4xx before a sess
     auto b = env.new_browser();
     auto out = env.login(b, "octocat", 0, 0, "/", "google");
     CHECK(out.callback.status == 400);
-    CHECK(out.callback.set_cookie("sessionid").empty());
+    CHECK(out.callback.set_cookie("sg_sessionid").empty());
     CHECK(json::parse(out.callback.body).contains("detail"));
     CHECK(session_keys(env) == before);
   }

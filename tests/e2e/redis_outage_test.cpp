@@ -61,7 +61,7 @@ TEST_CASE("Redis full under noeviction gives 503 on login and readyz while PING 
   CHECK(nlohmann::json::parse(start.body)["detail"].get<std::string>().find("Redis") != std::string::npos);
   auto callback = b.get(pending.callback_url, env.replica(0));
   CHECK(callback.status == 503);
-  CHECK(callback.set_cookie("sessionid").empty());
+  CHECK(callback.set_cookie("sg_sessionid").empty());
   CHECK(env.replica_process(0).running());
   // Operators see it: refused writes count as Redis errors.
   auto metrics = b.get(env.replica(0) + "/metrics").body;

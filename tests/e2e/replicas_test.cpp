@@ -24,13 +24,13 @@ TEST_CASE("a login started on replica A finishes on replica B and logout on B en
   CHECK(nlohmann::json::parse(on_a.body)["id"] == nlohmann::json::parse(on_b.body)["id"]);
   CHECK(b.get(env.replica(0) + "/api/auth/verify").status == 200);
 
-  auto session_id = b.cookies["sessionid"];
+  auto session_id = b.cookies["sg_sessionid"];
   auto logout = b.post(env.replica(1) + "/api/auth/logout", "", "application/json", "",
-                       {{"X-CSRFTOKEN", b.cookies["csrftoken"]}});
+                       {{"X-CSRFTOKEN", b.cookies["sg_csrftoken"]}});
   REQUIRE(logout.status == 200);
   // The browser dropped its cookie; replay the old one as an attacker would.
   browser replay(env.site());
-  replay.cookies["sessionid"] = session_id;
+  replay.cookies["sg_sessionid"] = session_id;
   CHECK(replay.get(env.replica(0) + "/api/auth/verify").status == 401);
   CHECK(replay.get(env.replica(0) + "/api/users/self").status == 401);
 }

@@ -35,7 +35,7 @@ TEST_CASE("no secret, token, code or cookie value in logs, error pages, metrics 
                   "application/json", env.replica(1)).body;
   pages += b.post(env.replica(0) + "/api/auth/logout", "", "application/json").body;  // no CSRF header: 403
   pages += b.get(env.replica(0) + "/metrics").body + b.get(env.replica(1) + "/readyz").body;
-  auto csrf = b.cookies["csrftoken"], binding = b.cookies["sg_binding"];
+  auto csrf = b.cookies["sg_csrftoken"], binding = b.cookies["sg_binding"];
   pages += b.post(env.replica(1) + "/api/auth/logout", "", "application/json", "", {{"X-CSRFTOKEN", csrf}}).body;
 
   scratch_dir dir;

@@ -40,8 +40,8 @@ TEST_CASE("sessions: list and revoke one and log out everywhere across replicas"
     CHECK(s["created"].get<long long>() > 0);
     CHECK(s["last_seen"].get<long long>() >= s["created"].get<long long>());
     CHECK(s["id"].get<std::string>().size() == 64);
-    CHECK(s["id"] != laptop.cookies["sessionid"]);  // a public handle, never the secret
-    CHECK(s["id"] != phone.cookies["sessionid"]);
+    CHECK(s["id"] != laptop.cookies["sg_sessionid"]);  // a public handle, never the secret
+    CHECK(s["id"] != phone.cookies["sg_sessionid"]);
     if (!s["current"].get<bool>()) phone_handle = s["id"];
   }
   REQUIRE_FALSE(phone_handle.empty());
@@ -50,10 +50,10 @@ TEST_CASE("sessions: list and revoke one and log out everywhere across replicas"
   auto revoke_url = env.replica(0) + "/api/auth/sessions/" + phone_handle;
   CHECK(laptop.send_delete(revoke_url).status == 403);
   CHECK(phone.get(env.replica(1) + "/api/auth/verify").status == 200);
-  CHECK(laptop.send_delete(revoke_url, {{"X-CSRFTOKEN", laptop.cookies["csrftoken"]}}).status == 204);
+  CHECK(laptop.send_delete(revoke_url, {{"X-CSRFTOKEN", laptop.cookies["sg_csrftoken"]}}).status == 204);
   CHECK(phone.get(env.replica(1) + "/api/auth/verify").status == 401);  // at once, on the other replica
   CHECK(laptop.get(env.replica(1) + "/api/auth/verify").status == 200);
-  CHECK(laptop.send_delete(revoke_url, {{"X-CSRFTOKEN", laptop.cookies["csrftoken"]}}).status == 404);
+  CHECK(laptop.send_delete(revoke_url, {{"X-CSRFTOKEN", laptop.cookies["sg_csrftoken"]}}).status == 404);
 
   // Another user's handle is "not found".
   auto carol = env.new_browser();
@@ -61,13 +61,13 @@ TEST_CASE("sessions: list and revoke one and log out everywhere across replicas"
   auto carol_handle = json::parse(carol.get(env.replica(0) + "/api/auth/sessions").body)[0]["id"].get<std::string>();
   browser api(env.site());
   CHECK(api.send_delete(env.replica(0) + "/api/auth/sessions/" + carol_handle,
-                        {{"Authorization", "Token " + laptop.cookies["sessionid"]}}).status == 404);
+                        {{"Authorization", "Token " + laptop.cookies["sg_sessionid"]}}).status == 404);
   CHECK(carol.get(env.replica(0) + "/api/auth/verify").status == 200);
 
   // Log out everywhere, seen from the other replica.
   REQUIRE(env.login(phone, "alice-dev", 1, 1).callback.status == 302);
   auto all = laptop.post(env.replica(0) + "/api/auth/logout", R"({"all": true})", "application/json", "",
-                         {{"X-CSRFTOKEN", laptop.cookies["csrftoken"]}});
+                         {{"X-CSRFTOKEN", laptop.cookies["sg_csrftoken"]}});
   CHECK(all.status == 200);
   CHECK(phone.get(env.replica(1) + "/api/auth/verify").status == 401);
   CHECK(carol.get(env.replica(1) + "/api/auth/verify").status == 200);
@@ -81,7 +81,7 @@ TEST_CASE("process=connect links a second account to the signed-in user", "[e2e]
 
   // Linking starts only from a POST with the CSRF token (issue 9).
   auto start = b.post(env.replica(0) + "/api/auth/github/login/?process=connect", "", "application/x-www-form-urlencoded",
-                      "", {{"X-CSRFTOKEN", b.cookies["csrftoken"]}});
+                      "", {{"X-CSRFTOKEN", b.cookies["sg_csrftoken"]}});
   REQUIRE(start.status == 303);
   auto idp = b.get(start.header("Location") + "&dev_login=alice-work");
   auto connected = b.get(idp.header("Location"), env.replica(1));
@@ -100,7 +100,7 @@ TEST_CASE("process=connect links a second account to the signed-in user", "[e2e]
   auto carol = env.new_browser();
   REQUIRE(env.login(carol, "carol-dev").callback.status == 302);
   auto steal = carol.post(env.replica(0) + "/api/auth/github/login/?process=connect", "",
-                          "application/x-www-form-urlencoded", "", {{"X-CSRFTOKEN", carol.cookies["csrftoken"]}});
+                          "application/x-www-form-urlencoded", "", {{"X-CSRFTOKEN", carol.cookies["sg_csrftoken"]}});
   REQUIRE(steal.status == 303);
   auto idp2 = carol.get(steal.header("Location") + "&dev_login=alice-dev");
   auto refused = carol.get(idp2.header("Location"), env.replica(0));

@@ -36,7 +36,7 @@ TEST_CASE("a worker that throws is restarted and the next login succeeds while o
   auto crashed = b.get(begun.callback_url, url);
   CHECK(crashed.status == 503);
   CHECK(json::parse(crashed.body)["detail"].get<std::string>().find("failed unexpectedly") != std::string::npos);
-  CHECK(crashed.set_cookie("sessionid").empty());
+  CHECK(crashed.set_cookie("sg_sessionid").empty());
 
   REQUIRE(wait_until([&] { return pools()["github"]["restarts"] == 1 && pools()["github"]["ready"] == true; }));
   auto fresh = env.begin_login(b, "octocat", 0);

@@ -29,8 +29,9 @@ TEST_CASE("defaults follow SPEC section 2", "[config]") {
   CHECK(c.base_url == "http://localhost:8080");
   CHECK(c.listen_port == 8080);
   CHECK(c.session_age == 1209600);
-  CHECK(c.session_cookie_name == "sessionid");
-  CHECK(c.csrf_cookie_name == "csrftoken");
+  CHECK(c.session_cookie_name == "sg_sessionid");
+  CHECK(c.csrf_cookie_name == "sg_csrftoken");
+  CHECK(c.deprecated_variables.empty());
   CHECK(c.redis_prefix == "sg:");
   CHECK_FALSE(c.github);
 }
@@ -175,4 +176,39 @@ TEST_CASE("auth_config.yml: trust_email and endpoint_origins per IdP", "[config]
   }
   CHECK(load_yaml(std::string(idp_head) + "      endpoint_origins:\n        - http://127.0.0.1:9000\n", true)[0].endpoint_origins ==
         std::vector<std::string>{"http://127.0.0.1:9000"});
+}
+
+TEST_CASE("cookie names never collide with Django's sessionid and csrftoken", "[config]") {
+  auto named = load_config(env({{"SOCIAL_AUTH_SESSION_COOKIE_NAME", "gate_session"},
+                                {"SOCIAL_AUTH_CSRF_COOKIE_NAME", "gate_csrf"}}));
+  CHECK(named.session_cookie_name == "gate_session");
+  CHECK(named.csrf_cookie_name == "gate_csrf");
+  CHECK(named.deprecated_variables.empty());
+
+  // The old names are still read, with a deprecation warning, when the new ones are unset.
+  auto old = load_config(env({{"SESSION_COOKIE_NAME", "old_session"}, {"CSRF_COOKIE_NAME", "old_csrf"}}));
+  CHECK(old.session_cookie_name == "old_session");
+  CHECK(old.csrf_cookie_name == "old_csrf");
+  CHECK(old.deprecated_variables == std::vector<std::string>{"SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME"});
+  // The new name wins over the old one.
+  auto both = load_config(env({{"SESSION_COOKIE_NAME", "old_session"}, {"SOCIAL_AUTH_SESSION_COOKIE_NAME", "new_session"}}));
+  CHECK(both.session_cookie_name == "new_session");
+  CHECK(both.deprecated_variables.empty());
+
+  // Any setting that resolves to Django's names stops start-up, naming the variable.
+  CHECK(error_variable({{"SOCIAL_AUTH_SESSION_COOKIE_NAME", "sessionid"}}) == "SOCIAL_AUTH_SESSION_COOKIE_NAME");
+  CHECK(error_variable({{"SOCIAL_AUTH_CSRF_COOKIE_NAME", "csrftoken"}}) == "SOCIAL_AUTH_CSRF_COOKIE_NAME");
+  CHECK(error_variable({{"SESSION_COOKIE_NAME", "sessionid"}}) == "SESSION_COOKIE_NAME");
+  CHECK(error_variable({{"CSRF_COOKIE_NAME", "csrftoken"}}) == "CSRF_COOKIE_NAME");
+  CHECK(error_variable({{"SOCIAL_AUTH_CSRF_COOKIE_NAME", "sessionid"}}) == "SOCIAL_AUTH_CSRF_COOKIE_NAME");
+  CHECK(error_variable({{"SOCIAL_AUTH_SESSION_COOKIE_NAME", "a;b"}}) == "SOCIAL_AUTH_SESSION_COOKIE_NAME");
+  CHECK(error_variable({{"SOCIAL_AUTH_CSRF_COOKIE_NAME", "sg_sessionid"}}) == "SOCIAL_AUTH_CSRF_COOKIE_NAME");
+  try {
+    load_config(env({{"SESSION_COOKIE_NAME", "sessionid"}}));
+    FAIL("sessionid accepted");
+  } catch (const config_error& e) {
+    std::string line = e.what();
+    CHECK(line.find('\n') == std::string::npos);  // one line
+    CHECK(line.find("Django") != std::string::npos);
+  }
 }

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SocialgateCvatConfig(AppConfig):
+    name = "socialgate_cvat"
+    label = "socialgate_cvat"
+    verbose_name = "socialgate sign-in"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_out
+
+        from . import conf, signals
+
+        conf.check()
+        user_logged_out.connect(signals.end_socialgate_session, dispatch_uid="socialgate_cvat_logout")

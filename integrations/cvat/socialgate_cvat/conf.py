@@ -1,0 +1,52 @@
+"""The package's settings, read from Django's settings (which the settings wrapper fills from the
+environment). One place, so that every module sees the same values and defaults."""
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_SESSION_COOKIE_NAME = "sg_sessionid"
+DJANGO_COOKIE_NAMES = ("sessionid", "csrftoken")
+
+
+def internal_url():
+    url = getattr(settings, "SOCIALGATE_INTERNAL_URL", "") or ""
+    return url.rstrip("/")
+
+
+def session_cookie_name():
+    return getattr(settings, "SOCIALGATE_SESSION_COOKIE_NAME", DEFAULT_SESSION_COOKIE_NAME) or DEFAULT_SESSION_COOKIE_NAME
+
+
+def recheck_seconds():
+    return float(getattr(settings, "SOCIALGATE_RECHECK_SECONDS", 30))
+
+
+def timeout_seconds():
+    return float(getattr(settings, "SOCIALGATE_TIMEOUT_SECONDS", 3))
+
+
+def default_roles():
+    """CVAT's default role group(s): IAM_DEFAULT_ROLE (newer CVAT) or IAM_DEFAULT_ROLES (2.x)."""
+    role = getattr(settings, "IAM_DEFAULT_ROLE", None)
+    if role:
+        return [role]
+    roles = getattr(settings, "IAM_DEFAULT_ROLES", None)
+    if roles:
+        return list(roles)
+    return ["user"]
+
+
+def check():
+    """Refuses settings that cannot work, with one line that names the setting."""
+    url = internal_url()
+    if not url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            "SOCIALGATE_INTERNAL_URL: set it to socialgate's address as the CVAT server reaches it, "
+            "e.g. http://socialgate:8080 (got %r)" % url)
+    name = session_cookie_name()
+    if name in DJANGO_COOKIE_NAMES or name in (getattr(settings, "SESSION_COOKIE_NAME", "sessionid"),
+                                               getattr(settings, "CSRF_COOKIE_NAME", "csrftoken")):
+        raise ImproperlyConfigured(
+            "SOCIALGATE_SESSION_COOKIE_NAME: %r is Django's own cookie; use socialgate's "
+            "SOCIAL_AUTH_SESSION_COOKIE_NAME (default sg_sessionid)" % name)
+    if recheck_seconds() < 0 or timeout_seconds() <= 0:
+        raise ImproperlyConfigured("SOCIALGATE_RECHECK_SECONDS must be >= 0 and SOCIALGATE_TIMEOUT_SECONDS > 0")
