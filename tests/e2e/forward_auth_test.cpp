@@ -38,7 +38,8 @@ struct echo_upstream {
   echo_upstream() {
     server.Get(".*", [](const httplib::Request& req, httplib::Response& res) {
       json seen = {{"page", "the protected app"}};
-      for (const char* h : {"X-Auth-User-Id", "X-Auth-Username", "X-Auth-Email", "X-Auth-Provider"})
+      for (const char* h : {"X-Auth-User-Id", "X-Auth-Username", "X-Auth-Email", "X-Auth-Provider", "X-Auth-Session",
+                            "X-Auth-Email-Verified"})
         seen[h] = req.get_header_value(h);
       res.set_content(seen.dump(), "application/json");
     });
@@ -108,10 +109,12 @@ TEST_CASE("nginx forward auth: 401 without a session and the upstream page with 
   CHECK(seen["X-Auth-Username"] == "octocat");
   CHECK(seen["X-Auth-Email"] == "octocat@example.com");
   CHECK(seen["X-Auth-Provider"] == "github");
+  CHECK(seen["X-Auth-Email-Verified"] == "true");
   CHECK_FALSE(seen["X-Auth-User-Id"].get<std::string>().empty());
 
   // Revoked in socialgate: the next request through nginx is refused.
   auto handle = json::parse(b.get(nginx_url + "/api/auth/sessions").body)[0]["id"].get<std::string>();
+  CHECK(seen["X-Auth-Session"] == handle);  // the public handle reaches the app, never the secret
   browser api(env.site());
   REQUIRE(api.send_delete(env.replica(0) + "/api/auth/sessions/" + handle,
                           {{"Authorization", "Token " + b.cookies["sg_sessionid"]}}).status == 204);
