@@ -29,4 +29,18 @@ std::optional<nlohmann::json> parse_bounded_json(std::string_view text) {
   return doc;
 }
 
+std::string string_field(const nlohmann::json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::vector<std::string> string_list(const nlohmann::json& doc, const char* name) {
+  std::vector<std::string> out;
+  auto it = doc.find(name);
+  if (it != doc.end() && it->is_array())
+    for (const auto& v : *it)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
 }  // namespace sg

@@ -15,11 +15,6 @@ json parse_json(const std::string& body, const char* what) {
   return std::move(*doc);
 }
 
-std::string string_field(const json& doc, const char* name) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Only a JSON `true` counts: "true" (a string) or a missing field is not a verification.
 bool is_true(const json& doc, const char* name) {
   auto it = doc.find(name);

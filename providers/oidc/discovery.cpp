@@ -11,20 +11,6 @@ namespace {
 using kind = provider_error::kind;
 using json = nlohmann::json;
 
-std::string text(const json& doc, const char* name) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::vector<std::string> strings(const json& doc, const char* name) {
-  std::vector<std::string> out;
-  auto it = doc.find(name);
-  if (it != doc.end() && it->is_array())
-    for (const auto& v : *it)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 [[noreturn]] void refuse(const char* field, const std::string& why) {
   throw provider_error(kind::bad_response, std::string("the discovery document's ") + field + " " + why);
 }
@@ -69,7 +55,7 @@ endpoints parse_discovery(const std::string& body, const std::string& expected_i
   auto doc = parse_bounded_json(body);
   if (!doc || !doc->is_object()) throw provider_error(kind::bad_response, "the discovery document is not a JSON object");
   endpoints e;
-  e.issuer = text(*doc, "issuer");
+  e.issuer = string_field(*doc, "issuer");
   auto bare = [](std::string s) {
     while (!s.empty() && s.back() == '/') s.pop_back();
     return s;
@@ -79,16 +65,16 @@ endpoints parse_discovery(const std::string& body, const std::string& expected_i
   if (e.issuer.empty() || bare(e.issuer) != bare(expected_issuer))
     throw provider_error(kind::bad_response, "the discovery document's issuer '" + e.issuer.substr(0, 200) +
                                                  "' is not the configured '" + expected_issuer + "'");
-  e.authorization = text(*doc, "authorization_endpoint");
-  e.token = text(*doc, "token_endpoint");
-  e.userinfo = text(*doc, "userinfo_endpoint");
-  e.jwks = text(*doc, "jwks_uri");
+  e.authorization = string_field(*doc, "authorization_endpoint");
+  e.token = string_field(*doc, "token_endpoint");
+  e.userinfo = string_field(*doc, "userinfo_endpoint");
+  e.jwks = string_field(*doc, "jwks_uri");
   if (e.authorization.empty() || e.token.empty() || e.jwks.empty())
     throw provider_error(kind::bad_response, "the discovery document lacks authorization, token or JWKS endpoints");
   check_endpoints(e, policy);
-  e.signing_algs = strings(*doc, "id_token_signing_alg_values_supported");
+  e.signing_algs = string_list(*doc, "id_token_signing_alg_values_supported");
   if (e.signing_algs.empty()) e.signing_algs = {"RS256"};  // the OIDC default
-  e.pkce_methods = strings(*doc, "code_challenge_methods_supported");
+  e.pkce_methods = string_list(*doc, "code_challenge_methods_supported");
   auto iss = doc->find("authorization_response_iss_parameter_supported");
   e.iss_in_response = iss != doc->end() && iss->is_boolean() && iss->get<bool>();
   return e;

@@ -13,11 +13,6 @@ namespace {
 using kind = provider_error::kind;
 using json = nlohmann::json;
 
-std::string text(const json& doc, const char* name) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 json parse_idp_json(const http_response& response, const std::string& what) {
   if (response.status >= 500) throw provider_error(kind::unavailable, "the IdP answered " + std::to_string(response.status) + " for " + what);
   auto doc = parse_bounded_json(response.body);
@@ -30,22 +25,22 @@ json parse_idp_json(const http_response& response, const std::string& what) {
 external_identity identity_from_claims(const json& claims, const std::string& slug) {
   external_identity identity;
   identity.provider = slug;
-  identity.subject = text(claims, "sub");
-  identity.email = text(claims, "email");
+  identity.subject = string_field(claims, "sub");
+  identity.email = string_field(claims, "email");
   auto verified = claims.find("email_verified");
   identity.email_verified = verified != claims.end() &&
                             ((verified->is_boolean() && verified->get<bool>()) ||
                              (verified->is_string() && verified->get<std::string>() == "true"));
-  identity.first_name = text(claims, "given_name");
-  identity.last_name = text(claims, "family_name");
+  identity.first_name = string_field(claims, "given_name");
+  identity.last_name = string_field(claims, "family_name");
   if (identity.first_name.empty() && identity.last_name.empty()) {
-    auto name = text(claims, "name");
+    auto name = string_field(claims, "name");
     auto space = name.find(' ');
     identity.first_name = name.substr(0, space);
     identity.last_name = space == std::string::npos ? "" : name.substr(space + 1);
   }
-  identity.preferred_username = text(claims, "preferred_username");
-  if (identity.preferred_username.empty()) identity.preferred_username = text(claims, "cognito:username");
+  identity.preferred_username = string_field(claims, "preferred_username");
+  if (identity.preferred_username.empty()) identity.preferred_username = string_field(claims, "cognito:username");
   return identity;
 }
 
@@ -187,14 +182,14 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
   }
   auto response = http_.post_form(e.token, form, headers);
   auto token = parse_idp_json(response, "the token request");
-  if (auto error = text(token, "error"); !error.empty() || response.status != 200) {
-    auto description = text(token, "error_description");
+  if (auto error = string_field(token, "error"); !error.empty() || response.status != 200) {
+    auto description = string_field(token, "error_description");
     throw provider_error(response.status >= 400 && response.status < 500 ? kind::rejected : kind::bad_response,
                          "the IdP refused the code: " + (error.empty() ? std::to_string(response.status) : error.substr(0, 64)) +
                              (description.empty() ? "" : " (" + description.substr(0, 200) + ")"));
   }
-  auto access_token = text(token, "access_token");
-  auto id_token = text(token, "id_token");
+  auto access_token = string_field(token, "access_token");
+  auto id_token = string_field(token, "id_token");
 
   json claims = json::object();
   if (settings_.verify_id_token) {
@@ -221,7 +216,7 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
       throw provider_error(kind::rejected, "the IdP refused the access token at UserInfo");
     auto info = parse_idp_json(info_response, "UserInfo");
     if (info_response.status != 200) throw provider_error(kind::bad_response, "UserInfo answered " + std::to_string(info_response.status));
-    if (settings_.verify_id_token && text(info, "sub") != text(claims, "sub"))
+    if (settings_.verify_id_token && string_field(info, "sub") != string_field(claims, "sub"))
       throw provider_error(kind::rejected, "UserInfo's sub differs from the ID token's");
     for (auto& [key, value] : info.items())
       if (!claims.contains(key)) claims[key] = value;
