@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <sstream>
 
 #include "core/log.hpp"
@@ -46,6 +47,46 @@ void parse_listen(const std::string& value, service_config& config) {
   config.listen_port = port;
 }
 
+// The default redirect_uri of a social provider, in the style SOCIAL_AUTH_CALLBACK_STYLE picks.
+std::string social_callback(const service_config& config, const std::string& slug) {
+  return config.base_url + (config.callback_style == "enterprise" ? "/api/auth/social/" : "/api/auth/") + slug +
+         "/login/callback/";
+}
+
+// auth_config.yml's social_account blocks, seen through the environment's variable names: the
+// file's value wins for the same provider (CVAT Enterprise reads only the file), and a secret
+// given by the file hides the environment's NAME_FILE so the two cannot clash.
+env_reader with_auth_config(const env_reader& env, const auth_config_file& file, service_config& config) {
+  std::map<std::string, std::string> values;
+  if (file.github) {
+    values["SOCIAL_AUTH_GITHUB_CLIENT_ID"] = file.github->client_id;
+    values["SOCIAL_AUTH_GITHUB_CLIENT_SECRET"] = file.github->client_secret;
+  }
+  if (file.google) {
+    values["SOCIAL_AUTH_GOOGLE_CLIENT_ID"] = file.google->client_id;
+    values["SOCIAL_AUTH_GOOGLE_CLIENT_SECRET"] = file.google->client_secret;
+  }
+  if (file.amazon_cognito) {
+    values["SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_ID"] = file.amazon_cognito->client_id;
+    values["SOCIAL_AUTH_AMAZON_COGNITO_CLIENT_SECRET"] = file.amazon_cognito->client_secret;
+    values["SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN"] = file.amazon_cognito->domain;
+  }
+  for (const auto& [name, value] : values) {
+    if (!env.value(name) && !env.value(name + "_FILE")) continue;
+    config.overridden_by_auth_config.push_back(name);
+    log_event(log_level::warning, "auth_config_overrides_variable",
+              {{"variable", name}, {"detail", "AUTH_CONFIG_PATH's social_account gives this value; the environment's is ignored"}});
+  }
+  return env_reader([&env, values](const std::string& name) -> std::optional<std::string> {
+    if (auto it = values.find(name); it != values.end()) return it->second;
+    const std::string suffix = "_FILE";
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        values.count(name.substr(0, name.size() - suffix.size())))
+      return std::nullopt;
+    return env.value(name);
+  });
+}
+
 std::optional<github_config> load_github(const env_reader& env, const service_config& config) {
   auto id = env.value("SOCIAL_AUTH_GITHUB_CLIENT_ID");
   auto secret = env.secret("SOCIAL_AUTH_GITHUB_CLIENT_SECRET");
@@ -67,7 +108,7 @@ std::optional<github_config> load_github(const env_reader& env, const service_co
   else
     gh.api_url = web ? gh.web_url + "/api/v3" : "https://api.github.com";
   // The redirect_uri must match the registered one to the byte: validate it, never rewrite it.
-  gh.callback_url = env.value_or("GITHUB_CALLBACK_URL", config.base_url + "/api/auth/github/login/callback/");
+  gh.callback_url = env.value_or("GITHUB_CALLBACK_URL", social_callback(config, "github"));
   if (!parse_http_url(gh.callback_url))
     throw config_error("GITHUB_CALLBACK_URL", "'" + gh.callback_url + "' is not an http(s) URL");
   return gh;
@@ -124,7 +165,7 @@ std::optional<google_config> load_google(const env_reader& env, const service_co
   google_config g{*id, *secret, "", ""};
   g.issuer = checked_url("SOCIAL_AUTH_GOOGLE_ISSUER", env.value_or("SOCIAL_AUTH_GOOGLE_ISSUER", "https://accounts.google.com"),
                          true, config.allow_insecure_http);
-  g.callback_url = env.value_or("GOOGLE_CALLBACK_URL", config.base_url + "/api/auth/google/login/callback/");
+  g.callback_url = env.value_or("GOOGLE_CALLBACK_URL", social_callback(config, "google"));
   if (!parse_http_url(g.callback_url)) throw config_error("GOOGLE_CALLBACK_URL", "'" + g.callback_url + "' is not an http(s) URL");
   return g;
 }
@@ -145,7 +186,7 @@ std::optional<cognito_config> load_cognito(const env_reader& env, const service_
   c.client_secret = *secret;
   if (auto issuer = env.value("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER"))
     c.issuer = checked_url("SOCIAL_AUTH_AMAZON_COGNITO_ISSUER", *issuer, true, config.allow_insecure_http);
-  c.callback_url = env.value_or("AMAZON_COGNITO_CALLBACK_URL", config.base_url + "/api/auth/amazon-cognito/login/callback/");
+  c.callback_url = env.value_or("AMAZON_COGNITO_CALLBACK_URL", social_callback(config, "amazon-cognito"));
   // A user pool's addresses are whatever its sign-up allows: not trusted unless the operator says so.
   c.trust_email = env.flag("SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL", false);
   if (!parse_http_url(c.callback_url))
@@ -157,7 +198,9 @@ std::optional<cognito_config> load_cognito(const env_reader& env, const service_
 
 service_config load_config(const env_reader& env) {
   service_config config;
-  config.social_enabled = env.flag("USE_ALLAUTH_SOCIAL_ACCOUNTS", false);
+  // Unset leaves the decision to auth_config.yml's social_account.enabled; an explicit False wins.
+  std::optional<bool> social_switch;
+  if (env.value("USE_ALLAUTH_SOCIAL_ACCOUNTS")) social_switch = env.flag("USE_ALLAUTH_SOCIAL_ACCOUNTS", false);
   config.host = env.value_or("CVAT_HOST", "localhost");
   config.allow_insecure_http = env.flag("SOCIAL_AUTH_ALLOW_INSECURE_HTTP", false);
   config.base_url = checked_url("CVAT_BASE_URL",
@@ -234,22 +277,46 @@ service_config load_config(const env_reader& env) {
   config.max_flows_per_browser = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_BROWSER", config.max_flows_per_browser, 1, 1000);
   config.max_flows_per_address = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS", config.max_flows_per_address, 1, 1000000);
 
+  config.callback_style = env.value_or("SOCIAL_AUTH_CALLBACK_STYLE", "legacy");
+  if (config.callback_style != "legacy" && config.callback_style != "enterprise")
+    throw config_error("SOCIAL_AUTH_CALLBACK_STYLE",
+                       "expected 'legacy' (/api/auth/<provider>/login/callback/) or 'enterprise' "
+                       "(/api/auth/social/<provider>/login/callback/), got '" + config.callback_style + "'");
+
+  auth_config_file file;
+  if (auto path = env.value("AUTH_CONFIG_PATH")) {
+    file = read_auth_config(*path, config.base_url, config.allow_insecure_http);
+    for (const auto& warning : file.warnings) log_event(log_level::warning, "auth_config", {{"warning", warning}});
+  }
+  if (social_switch == false) {
+    config.social_enabled = false;
+    if (file.social_enabled == true)
+      log_event(log_level::warning, "auth_config",
+                {{"warning", "social_account.enabled is true but USE_ALLAUTH_SOCIAL_ACCOUNTS=False turns social sign-in off"}});
+  } else {
+    config.social_enabled = file.social_enabled.value_or(social_switch.value_or(false));
+  }
   if (config.social_enabled) {
-    config.github = load_github(env, config);
-    config.google = load_google(env, config);
-    config.cognito = load_cognito(env, config);
+    auto social_env = with_auth_config(env, file, config);
+    config.github = load_github(social_env, config);
+    config.google = load_google(social_env, config);
+    config.cognito = load_cognito(social_env, config);
   }
   // SSO IdPs of auth_config.yml do not depend on the social master switch (as in CVAT).
-  if (auto path = env.value("AUTH_CONFIG_PATH")) {
-    config.sso_providers = load_auth_config(*path, config.base_url, config.allow_insecure_http);
-  }
+  config.sso_providers = file.idps;
+  config.sso_enabled = file.sso_enabled && !file.idps.empty();
+  config.sso_selection_mode = file.selection_mode;
+  config.sso_unsupported = file.unsupported;
   return config;
 }
 
 std::string describe_config(const service_config& config) {
   std::ostringstream out;
   out << "socialgate configuration\n";
-  out << "  social sign-in (USE_ALLAUTH_SOCIAL_ACCOUNTS): " << (config.social_enabled ? "on" : "off") << "\n";
+  out << "  social sign-in (USE_ALLAUTH_SOCIAL_ACCOUNTS, social_account.enabled): " << (config.social_enabled ? "on" : "off") << "\n";
+  out << "  callback style (SOCIAL_AUTH_CALLBACK_STYLE): " << config.callback_style << "\n";
+  for (const auto& name : config.overridden_by_auth_config)
+    out << "  " << name << ": taken from auth_config.yml's social_account (the environment's value is ignored)\n";
   out << "  public base URL: " << config.base_url << (config.secure_cookies ? " (Secure cookies)" : "") << "\n";
   out << "  listen: " << config.listen_host << ":" << config.listen_port << "\n";
   // Only what follows the credentials: REDIS_URL may carry a password.
@@ -297,9 +364,14 @@ std::string describe_config(const service_config& config) {
   } else {
     out << "  amazon-cognito: disabled (set SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID and _CLIENT_SECRET)\n";
   }
+  if (!config.sso_providers.empty())
+    out << "  sso: selection mode " << config.sso_selection_mode << "\n";
+  for (const auto& entry : config.sso_unsupported)
+    out << "  sso " << entry << ": not supported (skipped; SAML comes later)\n";
   for (const auto& idp : config.sso_providers) {
     out << "  oidc/" << idp.id << " (" << idp.name << "): enabled, issuer " << idp.server_url
-        << (idp.email_domain.empty() ? "" : ", email domain " + idp.email_domain) << ", weight " << idp.weight << "\n";
+        << (idp.email_domain.empty() ? "" : ", email domain " + idp.email_domain) << ", weight " << idp.weight
+        << ", token auth " << (idp.token_auth_method.empty() ? "client_secret_basic (not set)" : idp.token_auth_method) << "\n";
     out << "    register this callback URL at the IdP: " << idp.callback_url << "\n";
     out << "    emails: " << (idp.trust_email ? "trusted (trust_email)" : "not trusted to join existing accounts") << "\n";
     for (const auto& origin : idp.endpoint_origins) out << "    endpoints may also be on: " << origin << "\n";

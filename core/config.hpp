@@ -49,7 +49,16 @@ struct service_config {
   std::optional<github_config> github;
   std::optional<google_config> google;
   std::optional<cognito_config> cognito;
-  std::vector<sso_identity_provider> sso_providers;  // AUTH_CONFIG_PATH
+  std::vector<sso_identity_provider> sso_providers;  // AUTH_CONFIG_PATH, OIDC entries of an enabled `sso`
+  bool sso_enabled = false;                          // sso.enabled with at least one OIDC IdP
+  std::string sso_selection_mode = "email_address";  // sso.selection_mode: email_address | lowest_weight
+  std::vector<std::string> sso_unsupported;          // skipped entries, "<id> (SAML)"
+  // SOCIAL_AUTH_CALLBACK_STYLE: the default redirect_uri of github, google and amazon-cognito is
+  // /api/auth/<p>/login/callback/ ("legacy") or CVAT Enterprise's /api/auth/social/<p>/login/callback/
+  // ("enterprise"). Both paths are always served.
+  std::string callback_style = "legacy";
+  // Variables whose values auth_config.yml's social_account replaced (names only, for check-config).
+  std::vector<std::string> overridden_by_auth_config;
 
   std::string listen_host = "0.0.0.0";
   int listen_port = 8080;

@@ -116,7 +116,7 @@ TEST_CASE("check-config output lists callbacks and never a secret", "[config][se
 
 namespace {
 const char* idp_head =
-    "sso:\n  identity_providers:\n    - id: corp\n      protocol: OIDC\n      server_url: https://login.corp.example\n"
+    "sso:\n  identity_providers:\n    - id: corp\n      protocol: OIDC\n      name: Corp\n      server_url: https://login.corp.example\n"
     "      client_id: x\n      client_secret: y\n";
 
 std::vector<sso_identity_provider> load_yaml(const std::string& yaml, bool insecure = false) {
