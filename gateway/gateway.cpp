@@ -145,14 +145,21 @@ void gateway::install(httplib::Server& server) {
   server.Post("/api/auth/" + slug + "/login/token/?", guarded("login_token", [this](const auto& req, auto& res) {
                 login_token(req, res, req.matches[1]);
               }));
-  server.Get("/api/auth/social(?:/methods)?/?", guarded("methods", [this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/auth/social/methods/?", guarded("methods", [this](const auto& req, auto& res) { methods(req, res); }));
+  server.Get("/api/auth/social/?", guarded("social_listing", [this](const auto& req, auto& res) { social_listing(req, res); }));
+  server.Get("/api/server/advanced-auth/?", guarded("advanced_auth", [this](const auto& req, auto& res) { advanced_auth(req, res); }));
   server.Get("/api/auth/oidc/select-idp/?", guarded("select_idp", [this](const auto& req, auto& res) { select_idp(req, res); }));
   server.Get("/api/auth/sessions/?", guarded("sessions", [this](const auto& req, auto& res) { list_sessions(req, res); }));
   server.Delete("/api/auth/sessions/([0-9a-f]{64})/?", guarded("session_revoke", [this](const auto& req, auto& res) {
                   revoke_session(req, res, req.matches[1]);
                 }));
+  // The same by POST (an HTML form with csrfmiddlewaretoken); also under /api/auth/social/,
+  // which a CVAT deployment routes to socialgate (its /api/auth/logout is CVAT's own).
+  server.Post("/api/auth/(?:social/)?sessions/([0-9a-f]{64})/revoke/?",
+              guarded("session_revoke", [this](const auto& req, auto& res) { revoke_session(req, res, req.matches[1]); }));
+  server.Get("/api/auth/social/account/?", guarded("account_page", [this](const auto& req, auto& res) { account_page(req, res); }));
   server.Get("/api/users/self/?", guarded("users_self", [this](const auto& req, auto& res) { users_self(req, res); }));
-  server.Post("/api/auth/logout/?", guarded("logout", [this](const auto& req, auto& res) { logout(req, res); }));
+  server.Post("/api/auth/(?:social/)?logout/?", guarded("logout", [this](const auto& req, auto& res) { logout(req, res); }));
   server.Get("/api/auth/verify/?", guarded("verify", [this](const auto& req, auto& res) { verify(req, res); }));
   server.Get("/healthz", guarded("healthz", [this](const auto& req, auto& res) { healthz(req, res); }));
   server.Get("/readyz", guarded("readyz", [this](const auto& req, auto& res) { readyz(req, res); }));

@@ -86,10 +86,16 @@ class gateway {
   void logout(const httplib::Request& req, httplib::Response& res);
   void verify(const httplib::Request& req, httplib::Response& res);
   void methods(const httplib::Request& req, httplib::Response& res);
+  void social_listing(const httplib::Request& req, httplib::Response& res);  // with CVAT 2.4's `sso` entry
+  void advanced_auth(const httplib::Request& req, httplib::Response& res);   // CVAT 2.3.0's shape
   void healthz(const httplib::Request& req, httplib::Response& res);
   void readyz(const httplib::Request& req, httplib::Response& res);
   void metrics(const httplib::Request& req, httplib::Response& res);
   void login_page(const httplib::Request& req, httplib::Response& res);
+  // The account page (account_page.cpp): who is signed in, sessions, sign-out, linking; the
+  // sign-in buttons when signed out.
+  void account_page(const httplib::Request& req, httplib::Response& res);
+  std::string sign_in_buttons(const std::string& next) const;
 
   // Runs a handler, turning store, pool and provider failures into clear HTTP answers.
   template <class Handler>

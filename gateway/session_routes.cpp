@@ -1,4 +1,5 @@
-// Endpoints that act on the caller's session: who am I, log out, forward-auth verify.
+// Endpoints that act on the caller's session: who am I, log out, the session list and revoking
+// one, forward-auth verify. Logout and revoke also take plain HTML form posts (the account page).
 #include <nlohmann/json.hpp>
 
 #include "core/bounded_json.hpp"
@@ -36,20 +37,38 @@ void gateway::users_self(const httplib::Request& req, httplib::Response& res) {
   if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
   auto user = deps_.users.find(auth->session.user_id);
   if (!user) return send_error(req, res, 401, "The user of this session no longer exists.");
-  send_json(res, 200, user_json(*user).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // CVAT's own fields of /api/users/self (a plain user: no staff or superuser rights here);
+  // last_login is when this session signed in.
+  auto iso8601 = [](long long seconds) {
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(text);
+  };
+  auto body = user_json(*user);
+  body["url"] = deps_.config.base_url + "/api/users/" + user->id;
+  body["groups"] = nlohmann::json::array({"user"});
+  body["is_staff"] = false;
+  body["is_superuser"] = false;
+  body["is_active"] = true;
+  body["last_login"] = iso8601(auth->session.created);
+  body["date_joined"] = iso8601(user->created);
+  send_json(res, 200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool gateway::csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth) {
   if (!auth.via_cookie) return true;
-  // Cookie authentication: the page must prove it can read the CSRF cookie, and that cookie
-  // must be the one minted with this session.
-  auto header = req.get_header_value("X-CSRFTOKEN");
-  auto csrf_cookie = cookie(req, deps_.config.csrf_cookie_name);
-  if (!header.empty() && constant_time_equal(header, csrf_cookie) &&
-      constant_time_equal(sha256_hex(csrf_cookie), auth.session.csrf_hash))
-    return true;
+  // Cookie authentication: the page must prove it can read the CSRF cookie (the X-CSRFTOKEN
+  // header from scripts, the csrfmiddlewaretoken field from a plain form), and that cookie must
+  // be the one minted with this session.
+  auto presented = req.has_header("X-CSRFTOKEN") ? req.get_header_value("X-CSRFTOKEN")
+                                                 : form_field(req, "csrfmiddlewaretoken");
+  if (csrf_token_matches(req, auth, presented)) return true;
   log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
-  send_error(req, res, 403, "CSRF check failed: send the X-CSRFTOKEN header equal to the CSRF cookie.");
+  send_error(req, res, 403,
+             "CSRF check failed: send the X-CSRFTOKEN header (or a csrfmiddlewaretoken form field) equal to the CSRF cookie.");
   return false;
 }
 
@@ -58,7 +77,9 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   auto auth = authenticate(req);
   if (auth && !csrf_ok(req, res, *auth)) return;
   bool everywhere = false;
-  if (!req.body.empty()) {
+  if (is_form_post(req)) {
+    everywhere = form_field(req, "all") == "true";
+  } else if (!req.body.empty()) {
     auto body = parse_bounded_json(req.body).value_or(nlohmann::json(nlohmann::json::value_t::discarded));
     if (body.is_discarded() && req.get_header_value("Content-Type").find("json") != std::string::npos)
       return send_error(req, res, 400, "The request body is not valid JSON.");
@@ -71,6 +92,12 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
     log_event(log_level::info, "logout", {{"user_id", auth->session.user_id}, {"all", everywhere}});
   }
   clear_session_cookies(res);
+  // A plain form (JavaScript off) goes back to a page that shows the signed-out state.
+  if (is_form_post(req)) {
+    send_redirect(res, std::string(account_page_path) + "?signed_out=1");
+    res.status = 303;
+    return;
+  }
   send_json(res, 200, R"({"detail":"Successfully logged out."})");
 }
 
@@ -85,6 +112,7 @@ void gateway::list_sessions(const httplib::Request& req, httplib::Response& res)
 }
 
 void gateway::revoke_session(const httplib::Request& req, httplib::Response& res, const std::string& handle) {
+  if (req.body.size() > 4096) return send_error(req, res, 413, "Request body too large.");
   auto auth = authenticate(req);
   if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
   if (!csrf_ok(req, res, *auth)) return;
@@ -93,6 +121,13 @@ void gateway::revoke_session(const httplib::Request& req, httplib::Response& res
     return send_error(req, res, 404, "No such session.");
   metrics_.count("socialgate_sessions_revoked_total", "");
   log_event(log_level::info, "session_revoked", {{"user_id", auth->session.user_id}});
+  const bool own = handle == auth->session.handle;
+  if (own) clear_session_cookies(res);
+  if (is_form_post(req)) {  // a plain form: back to the account page, which shows what is left
+    send_redirect(res, std::string(account_page_path) + (own ? "?signed_out=1" : ""));
+    res.status = 303;
+    return;
+  }
   res.status = 204;
 }
 
