@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/html.hpp"
 #include "core/url.hpp"
 #include "dev-idp/jwt_signer.hpp"
 
@@ -162,9 +163,22 @@ void install_oidc_personality(httplib::Server& server, idp_state& state, oidc_op
       return;
     }
     if (req.get_param_value("dev_login").empty()) {
-      res.set_content("<!doctype html><form><p>Sign in as (dev IdP, " + p->options.prefix.substr(1) +
-                          "):</p><input name=dev_login></form>",
-                      "text/html");
+      // A GET form that keeps every authorize parameter (hidden inputs), so a person (or a
+      // browser test) picks a user and the IdP sees the whole authorize request again.
+      std::string hidden, buttons;
+      for (const auto& [k, v] : req.params)
+        if (k != "dev_login" && k != "dev_deny")
+          hidden += "<input type=\"hidden\" name=\"" + html_escape(k) + "\" value=\"" + html_escape(v) + "\">";
+      for (const auto& user : p->state.users())
+        buttons += "<button name=\"dev_login\" value=\"" + html_escape(user.login) + "\">" + html_escape(user.login) +
+                   " (" + html_escape(user.name) + ")</button><br>";
+      auto personality = html_escape(p->options.prefix.substr(1));
+      res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>Dev IdP: authorize</title></head><body>"
+                      "<h1>socialgate development IdP (" + personality + ")</h1><p>Sign in as:</p>"
+                      "<form method=\"get\" action=\"" + html_escape(req.path) + "\">" + hidden + buttons +
+                      "<p><input name=\"dev_login\" placeholder=\"any login\"> <button>Continue</button></p>"
+                      "<p><button name=\"dev_deny\" value=\"1\">Cancel (access_denied)</button></p></form></body></html>",
+                      "text/html; charset=utf-8");
       return;
     }
     auto user = p->state.user(req.get_param_value("dev_login"), true);

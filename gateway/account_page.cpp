@@ -68,7 +68,7 @@ void gateway::account_page(const httplib::Request& req, httplib::Response& res) 
   std::string provider_name = auth->session.provider;
   if (auto p = find_provider(auth->session.provider)) provider_name = p->public_name;
 
-  std::string html = "<h1>Your account</h1><div class=\"who\"><p>Signed in as <strong id=\"full-name\">" +
+  std::string html = "<h1>Your account</h1><p><a href=\"/\">Back to the application</a></p><div class=\"who\"><p>Signed in as <strong id=\"full-name\">" +
                      html_escape(full_name) + "</strong> (<span id=\"username\">" + html_escape(user->username) +
                      "</span>)</p><p class=\"muted\">through <span id=\"provider\">" + html_escape(provider_name) +
                      "</span>" + (user->email_vouched() ? " \xC2\xB7 " + html_escape(user->email) : std::string()) +

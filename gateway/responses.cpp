@@ -13,7 +13,7 @@ constexpr char page_style[] =
     ".button,button{display:flex;gap:.6em;align-items:center;justify-content:center;width:100%;"
     "padding:.7em;margin:.6em 0;border:1px solid #bbb;border-radius:6px;background:#fff;color:#222;"
     "font:inherit;text-decoration:none;cursor:pointer;box-sizing:border-box}"
-    "button.small{display:inline;width:auto;padding:.3em .7em;margin:0}"
+    "button.small{display:inline;width:auto;padding:.3em .7em;margin:0;white-space:nowrap}"
     "form{margin:0}.who{padding:1em;border:1px solid #ddd;border-radius:6px;background:#f7f7f7}"
     "table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4em;border-bottom:1px solid #eee;"
     "vertical-align:top}.muted{color:#666;font-size:.9em}.error{padding:1em;border:1px solid #e0a0a0;"

@@ -13,10 +13,6 @@ if (!site || !outDir) {
 }
 mkdirSync(outDir, { recursive: true });
 
-// TODO(issue 10 point 6): socialgate's account page (/api/auth/social/account/: who is signed in,
-// sessions with "sign out this one", sign-out button) is C++ work not built yet. Its steps are
-// written below; turn this on when the page exists.
-const ACCOUNT_PAGE = false;
 const STEP_TIMEOUT = 15000;
 
 const shots = [];
@@ -53,16 +49,67 @@ async function signOut(page, label) {
   check([401, 403].includes(self.status()), `${label}: signed out of Django (/api/users/self ${self.status()})`);
 }
 
-async function accountPage(page, label) {
-  if (!ACCOUNT_PAGE) {
-    console.log(`TODO ${label}: account page steps disabled (socialgate's /api/auth/social/account/ is not built yet)`);
-    return;
-  }
+const ACCOUNT = `${site}/api/auth/social/account/`;
+
+// Signs in with GitHub as `login` from the app's login page, in whatever context `page` lives.
+async function githubSignIn(page, login) {
+  await page.goto(`${site}/auth/login`);
+  const github = page.getByText('Sign in with GitHub');
+  await github.waitFor({ timeout: STEP_TIMEOUT });
+  await github.click();
+  const pick = page.locator(`button[name="dev_login"][value="${login}"]`);
+  await pick.waitFor({ timeout: STEP_TIMEOUT });
+  return pick;
+}
+
+async function sessionRows(page) {
+  return page.locator('tr.session').count();
+}
+
+// socialgate's account page, reached from the app's "Account" link: who is signed in, the
+// sessions (this one marked), and "sign out this one" on the other browser's session.
+async function accountPage(page, label, { fullName, provider, otherSession }) {
   await page.click('#account');
   await page.waitForURL(/\/api\/auth\/social\/account\/?$/, { timeout: STEP_TIMEOUT });
-  await page.getByText('Sign out').first().waitFor({ timeout: STEP_TIMEOUT });
+  await page.locator('#full-name').waitFor({ timeout: STEP_TIMEOUT });
+  check((await page.locator('#full-name').textContent()) === fullName, `${label}: the account page names ${fullName}`);
+  check((await page.locator('#provider').textContent()) === provider, `${label}: ... signed in through ${provider}`);
+  check(await page.locator('tr.session[data-current="true"]').count() === 1, `${label}: this browser's session is marked`);
   await shot(page, `${label}-account-page`);
-  await page.goBack();
+  if (otherSession) {
+    const before = await sessionRows(page);
+    check(before === 2, `${label}: both sessions listed (${before})`);
+    await page.getByRole('button', { name: 'Sign out this one' }).click();
+    await page.waitForURL(/\/api\/auth\/social\/account\/?$/, { timeout: STEP_TIMEOUT });
+    check(await sessionRows(page) === 1, `${label}: "sign out this one" left one session`);
+    await shot(page, `${label}-account-other-session-signed-out`);
+    // The other browser is signed out of socialgate at once.
+    await otherSession.goto(ACCOUNT);
+    await otherSession.getByText('You are not signed in.').waitFor({ timeout: STEP_TIMEOUT });
+    await shot(otherSession, `${label}-other-browser-signed-out`);
+  }
+}
+
+// Signs out with the account page's button (a plain form post, no script) and waits until the
+// app, too, sends the browser to its login page (CVAT rechecks within SOCIALGATE_RECHECK_SECONDS).
+async function signOutOnAccountPage(page, label) {
+  await page.goto(ACCOUNT);
+  await page.click('#sign-out');
+  await page.getByText('You are signed out.').waitFor({ timeout: STEP_TIMEOUT });
+  check(await page.getByText('Sign in with GitHub').count() === 1, `${label}: the signed-out page offers to sign in again`);
+  await shot(page, `${label}-account-signed-out`);
+  const deadline = Date.now() + STEP_TIMEOUT;
+  for (;;) {
+    await page.goto(`${site}/`);
+    await page.waitForLoadState('networkidle');
+    if (page.url() === `${site}/auth/login`) break;
+    if (Date.now() > deadline) throw new Error(`${label}: the app still shows ${page.url()} after sign-out`);
+    await page.waitForTimeout(200);  // poll interval while waiting for the recheck, not a synchronisation
+  }
+  await page.locator('#signed-out').waitFor({ timeout: STEP_TIMEOUT });
+  await shot(page, `${label}-app-signed-out`);
+  const self = await page.request.get(`${site}/api/users/self`);
+  check([401, 403].includes(self.status()), `${label}: signed out of Django (/api/users/self ${self.status()})`);
 }
 
 const browser = await chromium.launch({
@@ -86,22 +133,25 @@ try {
   check((await signedInName(page)) === 'Alice Liddell', 'GitHub: the Django user\'s name is shown');
   check((await page.locator('#groups').textContent()).trim() === 'user', 'GitHub: in the default role group');
   await shot(page, 'github-signed-in');
-  await accountPage(page, 'github');
+  // A second browser (another context: its own cookies) signs in as the same person.
+  const phone = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
+  await (await githubSignIn(phone, 'alicegh')).click();
+  check((await signedInName(phone)) === 'Alice Liddell', 'GitHub: the second browser is the same person');
+  await accountPage(page, 'github', { fullName: 'Alice Liddell', provider: 'GitHub', otherSession: phone });
+  await page.goto(`${site}/`);
   await signOut(page, 'github');
 
-  // Google: the same from the signed-out login page.
+  // Google: the same from the signed-out login page; the dev IdP's page is submitted like a person.
   const google = page.getByText('Sign in with Google');
   await google.waitFor({ timeout: STEP_TIMEOUT });
   await google.click();
-  await page.locator('input[name="dev_login"]').waitFor({ timeout: STEP_TIMEOUT });
+  await page.locator('button[name="dev_login"][value="gwendolyn"]').waitFor({ timeout: STEP_TIMEOUT });
   await shot(page, 'google-idp-page');
-  // The dev IdP's OIDC page is a bare GET form without the authorize parameters: submitting it
-  // would drop them, so the choice is made the way the form would if it kept them.
-  await page.goto(`${page.url()}&dev_login=gwendolyn`);
+  await page.click('button[name="dev_login"][value="gwendolyn"]');
   check((await signedInName(page)) === 'Gwen Stacy', 'Google: the Django user\'s name is shown');
   await shot(page, 'google-signed-in');
-  await accountPage(page, 'google');
-  await signOut(page, 'google');
+  await accountPage(page, 'google', { fullName: 'Gwen Stacy', provider: 'Google' });
+  await signOutOnAccountPage(page, 'google');
   console.log(`screenshots in ${outDir}: ${shots.join(', ')}`);
 } catch (error) {
   failed = true;
