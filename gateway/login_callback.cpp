@@ -145,8 +145,14 @@ void gateway::callback_complete(const httplib::Request& req, httplib::Response& 
     auto one_time = deps_.login_codes.issue({slug, outcome.user_id, outcome.refusal, flow.binding_hash});
     if (!outcome.refusal.empty()) login_failed(slug, "unverified_email");
     else record_success();
-    return send_redirect(res, deps_.config.base_url + "/auth/login-with-social-app/?" +
-                                  build_query({{"provider", slug},
+    // CVAT 2.4's UI (cvat-ui/src/components/login-with-social-app/login-with-social-app.tsx)
+    // reads provider, code, process, scope and auth_params on both routes, and on
+    // /auth/login-with-oidc/ posts the code to /api/auth/oidc/<provider>/login/token/: there
+    // `provider` is the auth_config.yml IdP's id.
+    const std::string oidc_prefix = "oidc/";
+    bool sso = slug.rfind(oidc_prefix, 0) == 0;
+    return send_redirect(res, deps_.config.base_url + (sso ? "/auth/login-with-oidc/?" : "/auth/login-with-social-app/?") +
+                                  build_query({{"provider", sso ? slug.substr(oidc_prefix.size()) : slug},
                                                {"code", one_time},
                                                {"process", flow.process},
                                                {"scope", flow.scope},

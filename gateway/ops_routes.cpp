@@ -1,39 +1,10 @@
-// Operational endpoints: methods listing, liveness, readiness, metrics.
+// Operational endpoints: liveness, readiness, metrics (the listings are in listing_routes.cpp).
 #include <nlohmann/json.hpp>
 
 #include "gateway/gateway.hpp"
-#include "gateway/provider_icons.hpp"
 #include "gateway/responses.hpp"
 
 namespace sg {
-
-void gateway::methods(const httplib::Request&, httplib::Response& res) {
-  nlohmann::json listing = nlohmann::json::object();
-  if (deps_.config.social_enabled) {
-    for (const auto& method : social_methods()) {
-      auto enabled = find_provider(method.slug);
-      listing[method.slug] = {{"is_enabled", enabled != nullptr},
-                              {"icon", enabled && !enabled->icon_svg.empty() ? enabled->icon_svg : method.icon},
-                              {"public_name", method.public_name}};
-    }
-  }
-  send_json(res, 200, listing.dump());
-}
-
-// The IdP of auth_config.yml for an email address: matching email_domain, lowest weight.
-void gateway::select_idp(const httplib::Request& req, httplib::Response& res) {
-  auto email = req.get_param_value("email");
-  auto at = email.rfind('@');
-  if (email.size() > 320 || at == std::string::npos || at + 1 >= email.size())
-    return send_error(req, res, 400, "Give an email address: ?email=user@example.com");
-  auto domain = lower_ascii(email.substr(at + 1));
-  const sso_identity_provider* best = nullptr;
-  for (const auto& idp : deps_.config.sso_providers)
-    if (lower_ascii(idp.email_domain) == domain && (!best || idp.weight < best->weight)) best = &idp;
-  if (!best) return send_error(req, res, 404, "No sign-in provider is configured for this email domain.");
-  send_json(res, 200, nlohmann::json{{"id", best->id}, {"name", best->name},
-                                     {"login_url", "/api/auth/oidc/" + best->id + "/login/"}}.dump());
-}
 
 void gateway::healthz(const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); }
 

@@ -120,8 +120,12 @@ TEST_CASE("OIDC: Cognito's string email_verified and select-idp by email domain"
   browser api(env.site());
   auto chosen = api.get(env.replica(0) + "/api/auth/oidc/select-idp/?email=someone%40Example.com");
   REQUIRE(chosen.status == 200);
-  CHECK(json::parse(chosen.body)["id"] == "corp");  // weight 1 beats weight 5
-  CHECK(api.get(env.replica(0) + "/api/auth/oidc/select-idp/?email=a%40elsewhere.org").status == 404);
+  // Issue 11: CVAT's contract (cvat-core/src/server-proxy.ts selectSSOIdentityProvider, v2.4.0) is
+  // the IdP id as a plain JSON string.
+  CHECK(json::parse(chosen.body) == "corp");  // weight 1 beats weight 5
+  auto none = api.get(env.replica(0) + "/api/auth/oidc/select-idp/?email=a%40elsewhere.org");
+  CHECK(none.status == 404);
+  CHECK(json::parse(none.body).contains("detail"));
   CHECK(api.get(env.replica(0) + "/api/auth/oidc/select-idp/?email=not-an-address").status == 400);
 }
 
@@ -158,9 +162,11 @@ TEST_CASE("auth_config.yml errors stop start-up with the line and the field at f
     const char* expected;
   };
   for (auto [yaml, expected] : {
-           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      server_url: https://idp.example\n      client_id: x\n", "client_secret"},
-           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: SAML\n      server_url: https://idp.example\n      client_id: x\n      client_secret: y\n", "SAML"},
-           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      server_url: http://idp.example\n      client_id: x\n      client_secret: y\n", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP"},
+           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      name: A\n      server_url: https://idp.example\n      client_id: x\n", "client_secret"},
+           // Issue 11: SAML entries are skipped with a warning (cvat_ui_contract_test), an unknown protocol stops start-up.
+           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: CAS\n      name: A\n      server_url: https://idp.example\n      client_id: x\n      client_secret: y\n", "'protocol' must be OIDC or SAML"},
+           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      server_url: https://idp.example\n      client_id: x\n      client_secret: y\n", "needs 'name'"},
+           bad_file{"sso:\n  identity_providers:\n    - id: a\n      protocol: OIDC\n      name: A\n      server_url: http://idp.example\n      client_id: x\n      client_secret: y\n", "SOCIAL_AUTH_ALLOW_INSECURE_HTTP"},
            bad_file{"sso: [unclosed\n", "line"},
            bad_file{"just a scalar\n", "mapping"},  // found by fuzzing: yaml-cpp threw past the loader
            bad_file{"sso:\n  identity_providers: 5\n", "must be a list"},

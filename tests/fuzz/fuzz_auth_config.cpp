@@ -1,4 +1,5 @@
-// CVAT's auth_config.yml: any file is either loaded or refused with a config_error.
+// CVAT's auth_config.yml (social_account and sso sections): any file is either loaded or refused
+// with a config_error.
 #include <unistd.h>
 
 #include <cstdint>
@@ -13,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/sg-fuzz-auth-config-" + std::to_string(getpid()) + ".yml";
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   try {
-    sg::load_auth_config(path, "https://cvat.example.com", false);
+    sg::read_auth_config(path, "https://cvat.example.com", false);
   } catch (const sg::config_error& e) {
     if (e.variable != "AUTH_CONFIG_PATH") std::abort();
   }
