@@ -346,13 +346,13 @@ std::string describe_config(const service_config& config) {
     out << "    register this callback URL at GitHub: " << config.github->callback_url << "\n";
     out << "    web: " << config.github->web_url << "  api: " << config.github->api_url << "\n";
   } else {
-    out << "  github: disabled (set SOCIAL_AUTH_GITHUB_CLIENT_ID and SOCIAL_AUTH_GITHUB_CLIENT_SECRET)\n";
+    out << "  github: disabled (set SOCIAL_AUTH_GITHUB_CLIENT_ID and SOCIAL_AUTH_GITHUB_CLIENT_SECRET, or social_account.github)\n";
   }
   if (config.google) {
     out << "  google: enabled (client id " << config.google->client_id << ", issuer " << config.google->issuer << ")\n";
     out << "    register this callback URL at Google: " << config.google->callback_url << "\n";
   } else {
-    out << "  google: disabled (set SOCIAL_AUTH_GOOGLE_CLIENT_ID and SOCIAL_AUTH_GOOGLE_CLIENT_SECRET)\n";
+    out << "  google: disabled (set SOCIAL_AUTH_GOOGLE_CLIENT_ID and SOCIAL_AUTH_GOOGLE_CLIENT_SECRET, or social_account.google)\n";
   }
   if (config.cognito) {
     out << "  amazon-cognito: enabled (client id " << config.cognito->client_id << ", domain " << config.cognito->domain << ")\n";
@@ -362,7 +362,7 @@ std::string describe_config(const service_config& config) {
     out << "    emails: " << (config.cognito->trust_email ? "trusted (SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL)"
                                                           : "not trusted to join existing accounts") << "\n";
   } else {
-    out << "  amazon-cognito: disabled (set SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID and _CLIENT_SECRET)\n";
+    out << "  amazon-cognito: disabled (set SOCIAL_AUTH_AMAZON_COGNITO_DOMAIN, _CLIENT_ID and _CLIENT_SECRET, or social_account.amazon_cognito)\n";
   }
   if (!config.sso_providers.empty())
     out << "  sso: selection mode " << config.sso_selection_mode << "\n";
