@@ -51,7 +51,8 @@ void send_error(const httplib::Request& request, httplib::Response& response, in
     // API's `detail`, so a support request quoting either matches the log line.
     auto sentence = detail;
     if (!sentence.empty() && sentence.back() != '.' && sentence.back() != '!' && sentence.back() != '?') sentence += '.';
-    const char* hint = status == 429 || status >= 500 ? "This is usually temporary: wait a moment and try again."
+    const char* hint = status == 409 ? "Your account page lists the providers you can link."
+                       : status == 429 || status >= 500 ? "This is usually temporary: wait a moment and try again."
                        : status == 401 || status == 403 ? "Your session may have ended. Sign in again and retry."
                                                         : "Start the sign-in again; if it keeps failing, tell your administrator what this page says.";
     const bool signing_in = request.path.find("/login") != std::string::npos;

@@ -2,7 +2,9 @@
 """The CVAT integration in a real browser (issue 10): headless Debian chromium, driven by the npm
 package playwright-core (pinned in tests/cvat/browser/package-lock.json), signs in with GitHub and
 with Google through the dev IdP's pages, sees the Django user's name on the CVAT-like page (rendered
-from Django's own /api/users/self), and signs out. Screenshots go to the output folder.
+from Django's own /api/users/self), opens socialgate's account page (who is signed in, the
+sessions; "sign out this one" on a second browser's session), and signs out both ways (CVAT's
+button; the account page's form). Screenshots of each step go to the output folder.
 
     /usr/bin/python3 tests/cvat/cvat_browser_test.py --build-dir build [--output DIR]
 

@@ -21,6 +21,8 @@ import time
 import urllib.parse
 
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "deploy"))
+import cvat_nginx  # noqa: E402  (deploy/cvat_nginx.py: the nginx configuration, shared with run-local.sh)
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: Debian's Django imports only there
 SKIP = 77
 
@@ -382,27 +384,12 @@ class Deployment:
         raise AssertionError("gunicorn did not start:\n" + p.log())
 
     def _start_nginx(self):
-        with open(os.path.join(SOURCE_DIR, "deploy", "nginx", "socialgate-cvat.conf")) as f:
-            site_conf = f.read()
-        for host, ports in (("socialgate:8080", self.socialgate_ports),
-                            ("cvat_server:8080", [int(u.rsplit(":", 1)[1]) for u in self.django_urls]),
-                            ("cvat_ui:80", [int(u.rsplit(":", 1)[1]) for u in self.django_urls])):
-            assert "server %s;" % host in site_conf, host
-            site_conf = site_conf.replace("server %s;" % host,
-                                          " ".join("server 127.0.0.1:%d;" % p for p in ports))
         directory = os.path.join(self.scratch, "nginx")
-        os.makedirs(directory, exist_ok=True)
+        django_ports = [int(u.rsplit(":", 1)[1]) for u in self.django_urls]
         for attempt in range(20):
-            conf = site_conf.replace("listen 80;", "listen 127.0.0.1:%d;" % self.nginx_port)
-            with open(os.path.join(directory, "site.conf"), "w") as f:
-                f.write(conf)
-            with open(os.path.join(directory, "nginx.conf"), "w") as f:
-                f.write(("user root;\n" if os.getuid() == 0 else "") +
-                        "worker_processes 1;\npid %(d)s/nginx.pid;\nerror_log %(d)s/nginx-error.log;\n"
-                        "events {}\nhttp {\n  access_log %(d)s/nginx-access.log;\n"
-                        "  client_body_temp_path %(d)s/body;\n  proxy_temp_path %(d)s/proxy;\n"
-                        "  fastcgi_temp_path %(d)s/fastcgi;\n  uwsgi_temp_path %(d)s/uwsgi;\n"
-                        "  scgi_temp_path %(d)s/scgi;\n  include %(d)s/site.conf;\n}\n" % {"d": directory})
+            # The operator's file with loopback upstreams (deploy/cvat_nginx.py, shared with run-local.sh).
+            cvat_nginx.write_config(directory, "127.0.0.1:%d" % self.nginx_port, self.socialgate_ports,
+                                    django_ports, django_ports)
             p = Process("nginx", ["/usr/sbin/nginx", "-p", directory, "-c", os.path.join(directory, "nginx.conf"),
                                   "-g", "daemon off;"], dict(os.environ), os.path.join(directory, "nginx.log"))
             try:

@@ -79,7 +79,9 @@ async function loginPage() {
 async function socialApp() {
   // CVAT UI's second step: trade socialgate's one-time code for the key.
   const q = new URLSearchParams(location.search);
-  const r = await fetch('/api/auth/' + q.get('provider') + '/login/token', {method: 'POST',
+  // CVAT 2.4's UI: /auth/login-with-oidc/ for auth_config.yml IdPs (provider is the IdP's id).
+  const oidc = location.pathname.startsWith('/auth/login-with-oidc');
+  const r = await fetch('/api/auth/' + (oidc ? 'oidc/' : '') + q.get('provider') + '/login/token', {method: 'POST',
     headers: {'Content-Type': 'application/json'},
     body: JSON.stringify({code: q.get('code'), process: q.get('process') || 'login',
                           scope: q.get('scope') || '', auth_params: q.get('auth_params') || '{}'})});
@@ -101,7 +103,8 @@ async function home() {
     location.replace('/auth/login');
   };
 }
-if (location.pathname.startsWith('/auth/login-with-social-app')) socialApp();
+if (location.pathname.startsWith('/auth/login-with-social-app') ||
+    location.pathname.startsWith('/auth/login-with-oidc')) socialApp();
 else if (location.pathname.startsWith('/auth/login')) loginPage();
 else home();
 </script></body></html>
