@@ -271,21 +271,33 @@ TEST_CASE("CVAT Enterprise auth_config.yml with social_account and sso starts an
   CHECK(off_listing.contains("sso"));
 }
 
-TEST_CASE("SOCIAL_AUTH_CALLBACK_STYLE=enterprise: GitHub returns to /api/auth/social/github/login/callback/", "[e2e][contract][config]") {
-  deployment env(two_replicas(false, {{"SOCIAL_AUTH_CALLBACK_STYLE", "enterprise"}}));
+TEST_CASE("SOCIAL_AUTH_CALLBACK_STYLE=enterprise: the social providers return to /api/auth/social/<p>/login/callback/", "[e2e][contract][config]") {
+  deployment env(two_replicas(true, {{"SOCIAL_AUTH_CALLBACK_STYLE", "enterprise"}}));
+  // Google's octocat joins GitHub's by verified email; Cognito's emails are not trusted, so its
+  // user is another one.
+  for (const auto& [provider, login] : std::vector<std::pair<std::string, std::string>>{
+           {"github", "octocat"}, {"google", "octocat"}, {"amazon-cognito", "hubot-unverified"}}) {
+    INFO(provider);
+    auto b = env.new_browser();
+    auto start = b.get(env.site() + "/api/auth/social/" + provider + "/login/?next=/tasks", env.replica(0));
+    REQUIRE(start.status == 302);
+    auto redirect_uri = env.site() + "/api/auth/social/" + provider + "/login/callback/";
+    CHECK(query_value(start.header("Location"), "redirect_uri") == redirect_uri);
+    auto callback = approve(b, start, login);
+    REQUIRE(callback.rfind(redirect_uri + "?", 0) == 0);  // the IdP sends the browser to CVAT Enterprise's path
+    auto done = b.get(callback, env.replica(1));
+    REQUIRE(done.status == 302);
+    CHECK(done.header("Location") == "/tasks");
+    auto self = b.get(env.site() + "/api/users/self", env.replica(0));
+    REQUIRE(self.status == 200);
+    auto providers = json::parse(self.body)["providers"];
+    CHECK(std::find(providers.begin(), providers.end(), provider) != providers.end());
+    // The legacy path stays served (an unknown state there is a 400, not a 404).
+    CHECK(b.get(env.site() + "/api/auth/" + provider + "/login/callback/?code=x&state=unknown-state-0123456789", env.replica(1)).status == 400);
+  }
+  // auth_config.yml's IdPs keep their own path whatever the style.
   auto b = env.new_browser();
-  auto start = b.get(env.site() + "/api/auth/social/github/login/?next=/tasks", env.replica(0));
+  auto start = b.get(env.site() + "/api/auth/oidc/corp/login/", env.replica(1));
   REQUIRE(start.status == 302);
-  auto redirect_uri = env.site() + "/api/auth/social/github/login/callback/";
-  CHECK(query_value(start.header("Location"), "redirect_uri") == redirect_uri);
-  auto callback = approve(b, start, "octocat");
-  REQUIRE(callback.rfind(redirect_uri + "?", 0) == 0);  // the IdP sends the browser to CVAT Enterprise's path
-  auto done = b.get(callback, env.replica(1));
-  REQUIRE(done.status == 302);
-  CHECK(done.header("Location") == "/tasks");
-  auto self = b.get(env.site() + "/api/users/self", env.replica(0));
-  REQUIRE(self.status == 200);
-  CHECK(json::parse(self.body)["providers"] == json::array({"github"}));
-  // The legacy path stays served (an unknown state there is a 400, not a 404).
-  CHECK(b.get(env.site() + "/api/auth/github/login/callback/?code=x&state=unknown-state-0123456789", env.replica(1)).status == 400);
+  CHECK(query_value(start.header("Location"), "redirect_uri") == env.site() + "/api/auth/oidc/corp/login/callback/");
 }
