@@ -371,7 +371,7 @@ std::string describe_config(const service_config& config) {
   for (const auto& idp : config.sso_providers) {
     out << "  oidc/" << idp.id << " (" << idp.name << "): enabled, issuer " << idp.server_url
         << (idp.email_domain.empty() ? "" : ", email domain " + idp.email_domain) << ", weight " << idp.weight
-        << ", token auth " << (idp.token_auth_method.empty() ? "client_secret_basic (not set)" : idp.token_auth_method) << "\n";
+        << ", token auth " << (idp.token_auth_method.empty() ? "as discovery offers (basic, else post)" : idp.token_auth_method) << "\n";
     out << "    register this callback URL at the IdP: " << idp.callback_url << "\n";
     out << "    emails: " << (idp.trust_email ? "trusted (trust_email)" : "not trusted to join existing accounts") << "\n";
     for (const auto& origin : idp.endpoint_origins) out << "    endpoints may also be on: " << origin << "\n";

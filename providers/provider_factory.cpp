@@ -79,7 +79,7 @@ std::vector<std::shared_ptr<provider>> make_providers(const service_config& conf
     auto sso = client_settings(idp.client_id, idp.client_secret, "");
     // Unset in the file: basic, which is what CVAT picks when discovery lists both methods or
     // neither (choosing from discovery's list needs the OIDC provider; see the README).
-    sso.token_auth_method = idp.token_auth_method.empty() ? "client_secret_basic" : idp.token_auth_method;
+    sso.token_auth_method = idp.token_auth_method;  // empty: the first that discovery offers
     std::string base = idp.server_url;
     const std::string well_known = "/.well-known/openid-configuration";
     if (base.size() > well_known.size() && base.compare(base.size() - well_known.size(), well_known.size(), well_known) == 0)

@@ -75,9 +75,17 @@ endpoints parse_discovery(const std::string& body, const std::string& expected_i
   e.signing_algs = string_list(*doc, "id_token_signing_alg_values_supported");
   if (e.signing_algs.empty()) e.signing_algs = {"RS256"};  // the OIDC default
   e.pkce_methods = string_list(*doc, "code_challenge_methods_supported");
+  e.token_auth_methods = string_list(*doc, "token_endpoint_auth_methods_supported");
   auto iss = doc->find("authorization_response_iss_parameter_supported");
   e.iss_in_response = iss != doc->end() && iss->is_boolean() && iss->get<bool>();
   return e;
+}
+
+std::string token_auth_method_for(const std::string& configured, const std::vector<std::string>& offered) {
+  if (!configured.empty()) return configured;
+  for (const char* method : {"client_secret_basic", "client_secret_post"})
+    if (std::find(offered.begin(), offered.end(), method) != offered.end()) return method;
+  return "client_secret_basic";
 }
 
 }  // namespace sg::oidc

@@ -16,6 +16,7 @@ struct endpoints {
   std::string jwks;
   std::vector<std::string> signing_algs;
   std::vector<std::string> pkce_methods;
+  std::vector<std::string> token_auth_methods;  // token_endpoint_auth_methods_supported
   bool iss_in_response = false;
 };
 
@@ -33,5 +34,10 @@ const std::vector<std::string>& google_endpoint_origins();
 // beyond its origin).
 endpoints parse_discovery(const std::string& body, const std::string& expected_issuer, const endpoint_policy& policy);
 void check_endpoints(const endpoints& e, const endpoint_policy& policy);
+
+// How the client authenticates at the token endpoint: the configured method when there is one,
+// else (CVAT's default) the first of client_secret_basic and client_secret_post that discovery
+// lists, and client_secret_basic (the OIDC default) when it lists neither.
+std::string token_auth_method_for(const std::string& configured, const std::vector<std::string>& offered);
 
 }  // namespace sg::oidc

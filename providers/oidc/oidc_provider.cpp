@@ -173,7 +173,7 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
   query_params form = {{"grant_type", "authorization_code"}, {"code", exchange.code},
                        {"redirect_uri", exchange.redirect_uri}, {"code_verifier", exchange.code_verifier}};
   http_headers headers = {{"Accept", "application/json"}};
-  if (settings_.token_auth_method == "client_secret_post") {
+  if (token_auth_method_for(settings_.token_auth_method, e.token_auth_methods) == "client_secret_post") {
     form.emplace_back("client_id", settings_.client_id);
     form.emplace_back("client_secret", settings_.client_secret);
   } else {  // client_secret_basic (RFC 6749 2.3.1: form-encode id and secret first)

@@ -17,7 +17,7 @@ namespace sg::oidc {
 struct oidc_settings {
   std::string client_id;
   std::string client_secret;
-  std::string token_auth_method = "client_secret_basic";  // or client_secret_post
+  std::string token_auth_method;  // client_secret_basic or client_secret_post; empty: as discovery offers
   std::string issuer;         // expected `iss`
   std::string discovery_url;  // empty: fixed endpoints below
   std::optional<endpoints> fixed;  // Cognito: hosted-UI endpoints derived from the domain

@@ -191,3 +191,21 @@ TEST_CASE("discovery documents with endpoints elsewhere are refused, naming the 
   CHECK(refusal(local.dump(), {true, {}}, "http://127.0.0.1:9000/oidc").find("token_endpoint") != std::string::npos);
   CHECK(refusal(local.dump(), {true, {"http://localhost:9000"}}, "http://127.0.0.1:9000/oidc").empty());
 }
+
+// Issue 11: an auth_config.yml IdP without token_auth_method authenticates as its discovery
+// document offers (CVAT's default): basic when listed, else post, and basic when neither is.
+TEST_CASE("token_auth_method defaults to what discovery offers", "[oidc][discovery][config]") {
+  json doc = {{"issuer", "https://idp.example"},
+              {"authorization_endpoint", "https://idp.example/authorize"},
+              {"token_endpoint", "https://idp.example/token"},
+              {"jwks_uri", "https://idp.example/jwks"},
+              {"token_endpoint_auth_methods_supported", {"private_key_jwt", "client_secret_post"}}};
+  auto e = parse_discovery(doc.dump(), "https://idp.example", {});
+  CHECK(e.token_auth_methods == std::vector<std::string>{"private_key_jwt", "client_secret_post"});
+  CHECK(token_auth_method_for("", e.token_auth_methods) == "client_secret_post");
+  CHECK(token_auth_method_for("", {"client_secret_post", "client_secret_basic"}) == "client_secret_basic");
+  CHECK(token_auth_method_for("", {"private_key_jwt"}) == "client_secret_basic");
+  CHECK(token_auth_method_for("", {}) == "client_secret_basic");
+  // A configured method always wins.
+  CHECK(token_auth_method_for("client_secret_basic", e.token_auth_methods) == "client_secret_basic");
+}
