@@ -34,8 +34,10 @@ void send_page(httplib::Response& response, int status, const std::string& title
   response.status = status;
   response.set_header("Cache-Control", "no-store");
   response.set_header("Content-Security-Policy",
-                      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                      "frame-ancestors 'none'; base-uri 'none'");
+                      // No form-action: browsers apply it to the redirect after a post too, and
+                      // "Link <provider>" posts here and is sent on to the IdP's origin.
+                      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "
+                      "base-uri 'none'");
   response.set_header("X-Frame-Options", "DENY");
   response.set_header("Referrer-Policy", "same-origin");
   response.set_content("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"

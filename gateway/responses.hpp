@@ -16,7 +16,7 @@ void send_error(const httplib::Request& request, httplib::Response& response, in
 void send_json(httplib::Response& response, int status, const std::string& body);
 void send_redirect(httplib::Response& response, const std::string& location);
 // A whole HTML page (the body is already escaped HTML) under a strict CSP: no script, no
-// external anything, no framing; forms may post only to this site.
+// external anything, no framing.
 void send_page(httplib::Response& response, int status, const std::string& title, const std::string& body_html);
 
 // A plain HTML form post (application/x-www-form-urlencoded): a person with JavaScript off.

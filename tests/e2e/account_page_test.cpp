@@ -70,6 +70,9 @@ TEST_CASE("account page: who is signed in and their sessions and the signed-out 
   CHECK(page.header("Cache-Control") == "no-store");
   CHECK(page.header("Content-Security-Policy").find("default-src 'none'") == 0);
   CHECK(page.header("Content-Security-Policy").find("script-src") == std::string::npos);
+  // No form-action: browsers apply it to the redirect after "Link <provider>" posts, to the IdP.
+  CHECK(page.header("Content-Security-Policy").find("form-action") == std::string::npos);
+  CHECK(page.header("Content-Security-Policy").find("frame-ancestors 'none'") != std::string::npos);
   CHECK(page.body.find("<script") == std::string::npos);
   CHECK(page.body.find("Your account") != std::string::npos);
   CHECK(page.body.find("<strong id=\"full-name\">Alice Doe</strong>") != std::string::npos);

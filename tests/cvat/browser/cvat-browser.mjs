@@ -68,7 +68,7 @@ async function sessionRows(page) {
 
 // socialgate's account page, reached from the app's "Account" link: who is signed in, the
 // sessions (this one marked), and "sign out this one" on the other browser's session.
-async function accountPage(page, label, { fullName, provider, otherSession }) {
+async function accountPage(page, label, { fullName, provider, otherSession, linkTo }) {
   await page.click('#account');
   await page.waitForURL(/\/api\/auth\/social\/account\/?$/, { timeout: STEP_TIMEOUT });
   await page.locator('#full-name').waitFor({ timeout: STEP_TIMEOUT });
@@ -76,6 +76,17 @@ async function accountPage(page, label, { fullName, provider, otherSession }) {
   check((await page.locator('#provider').textContent()) === provider, `${label}: ... signed in through ${provider}`);
   check(await page.locator('tr.session[data-current="true"]').count() === 1, `${label}: this browser's session is marked`);
   await shot(page, `${label}-account-page`);
+  if (linkTo) {
+    // "Link <provider>" is a form post that socialgate answers with a redirect to the IdP: the
+    // browser must follow it (a CSP form-action would block it). The IdP's page is as far as
+    // this goes: picking a user there would link that person to this account.
+    await page.getByRole('button', { name: `Link ${linkTo}` }).click();
+    await page.locator('button[name="dev_login"]').first().waitFor({ timeout: STEP_TIMEOUT });
+    check(!page.url().startsWith(site) && page.url().includes('/authorize'), `${label}: "Link ${linkTo}" reached the IdP's page`);
+    await shot(page, `${label}-link-${linkTo.toLowerCase()}-idp-page`);
+    await page.goto(ACCOUNT);
+    await page.locator('#full-name').waitFor({ timeout: STEP_TIMEOUT });
+  }
   if (otherSession) {
     const before = await sessionRows(page);
     check(before === 2, `${label}: both sessions listed (${before})`);
@@ -137,7 +148,7 @@ try {
   const phone = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
   await (await githubSignIn(phone, 'alicegh')).click();
   check((await signedInName(phone)) === 'Alice Liddell', 'GitHub: the second browser is the same person');
-  await accountPage(page, 'github', { fullName: 'Alice Liddell', provider: 'GitHub', otherSession: phone });
+  await accountPage(page, 'github', { fullName: 'Alice Liddell', provider: 'GitHub', otherSession: phone, linkTo: 'Google' });
   await page.goto(`${site}/`);
   await signOut(page, 'github');
 
