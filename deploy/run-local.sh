@@ -16,15 +16,17 @@
 #   SG_IDP_PORT (9000): the dev IdP
 #   SG_SITE_PORT (8088), SG_CVAT_PORT_A (8090), SG_CVAT_PORT_B (8091): nginx and the Django replicas
 #   SG_NO_CVAT=1: socialgate alone, even when Django is installed
-#   SG_BUILD=0: skip installing packages and building (use what is in build/)
+#   SG_BUILD=0: skip installing packages and building (use what is in the build directory)
+#   SG_BUILD_DIR (build), SG_RUN_DIR (.run): where the binaries are, where logs and data go
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+build=${SG_BUILD_DIR:-build}
 if [ "${SG_BUILD:-1}" != 0 ]; then
   bash deploy/install-deps.sh
   # An existing build directory (the tests' one) is reused as configured; a new one is made here.
-  [ -f build/CMakeCache.txt ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build --target socialgate socialgate-dev-idp
+  [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" --target socialgate socialgate-dev-idp
 fi
 
 port_a=${SG_PORT_A:-8080}
@@ -33,7 +35,8 @@ idp_port=${SG_IDP_PORT:-9000}
 site_port=${SG_SITE_PORT:-8088}
 cvat_ports=("${SG_CVAT_PORT_A:-8090}" "${SG_CVAT_PORT_B:-8091}")
 idp="http://127.0.0.1:$idp_port"
-run_dir="$root/.run"
+run_dir=${SG_RUN_DIR:-$root/.run}
+run_dir=$(mkdir -p "$run_dir" && cd "$run_dir" && pwd)
 mkdir -p "$run_dir"
 pids=()
 cleanup() {
@@ -73,7 +76,7 @@ for _ in $(seq 30); do
 done
 
 # 2. The dev IdP: one client, whose callbacks must start with the public URL.
-build/dev-idp/socialgate-dev-idp --listen "127.0.0.1:$idp_port" --client "dev-client:dev-secret:$base_url/" \
+"$build/dev-idp/socialgate-dev-idp" --listen "127.0.0.1:$idp_port" --client "dev-client:dev-secret:$base_url/" \
   >"$run_dir/dev-idp.log" 2>&1 </dev/null &
 pids+=($!)
 wait_for "$idp/_dev/stats"
@@ -109,7 +112,7 @@ if [ -n "$cvat" ]; then
   export SOCIAL_AUTH_FLOW=cvat-ui SOCIAL_AUTH_TRUSTED_PROXIES=127.0.0.1
 fi
 for port in "$port_a" "$port_b"; do
-  SOCIALGATE_LISTEN="127.0.0.1:$port" build/app/socialgate >"$run_dir/socialgate-$port.log" 2>&1 </dev/null &
+  SOCIALGATE_LISTEN="127.0.0.1:$port" "$build/app/socialgate" >"$run_dir/socialgate-$port.log" 2>&1 </dev/null &
   pids+=($!)
   wait_ready "http://127.0.0.1:$port/readyz"
 done
@@ -120,6 +123,8 @@ if [ -n "$cvat" ]; then
   export PYTHONPATH="$root/integrations/cvat:$root/tests/cvat"
   export DJANGO_SETTINGS_MODULE=socialgate_cvat.settings SOCIALGATE_CVAT_BASE_SETTINGS=cvat_like.settings
   export CVAT_LIKE_DB="$run_dir/cvat.sqlite3" SOCIALGATE_RECHECK_SECONDS=5 PYTHONDONTWRITEBYTECODE=1
+  # A fresh database each run, like Redis (which keeps nothing): socialgate's users start over.
+  rm -f "$CVAT_LIKE_DB" "$CVAT_LIKE_DB-wal" "$CVAT_LIKE_DB-shm"
   (cd "$run_dir" && /usr/bin/python3 -m django migrate -v0)
   # A CVAT password user too, to show that CVAT's own accounts keep working: admin / admin.
   (cd "$run_dir" && /usr/bin/python3 -c "
