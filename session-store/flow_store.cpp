@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "session-store/browser_bound_record.hpp"
 
 namespace sg {
 
@@ -48,24 +49,6 @@ if redis.call('ZCARD', KEYS[2]) > cap then
   end
 end
 return 1
-)lua";
-
-// KEYS: flow key, finished counter. ARGV: caller's binding hash, caller's provider.
-// The binding is compared before the provider, so another browser learns nothing about the
-// flow. (A plain comparison: the values are SHA-256 hashes of secrets, so timing tells nothing
-// useful.) An unreadable record is left to expire. The `#!lua` shebang makes Redis refuse the
-// whole script up front when it cannot write (OOM, a read-only replica) instead of failing
-// half-way; the counter goes up before the delete for the same reason.
-constexpr const char* consume_script = R"lua(#!lua
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'missing'} end
-local ok, doc = pcall(cjson.decode, raw)
-if not ok or type(doc) ~= 'table' then return {'missing'} end
-if ARGV[1] == '' or doc['binding'] ~= ARGV[1] then return {'other_browser'} end
-if doc['provider'] ~= ARGV[2] then return {'other_provider'} end
-redis.call('INCR', KEYS[2])
-redis.call('DEL', KEYS[1])
-return {'consumed', raw}
 )lua";
 
 std::optional<flow_record> parse_record(const std::string& text) {
@@ -118,13 +101,12 @@ flow_put_result flow_store::put(const std::string& state, const flow_record& rec
 
 flow_claim flow_store::consume_for(const std::string& state, const std::string& binding_hash,
                                    const std::string& provider) {
-  auto reply = redis_.command({"EVAL", consume_script, "2", key_for(state), prefix_ + "stats:flows-finished",
-                               binding_hash, provider});
-  auto verdict = reply.elements.empty() ? std::string("missing") : reply.elements[0].text;
-  if (verdict == "other_browser") return {flow_claim_status::other_browser, std::nullopt};
-  if (verdict == "other_provider") return {flow_claim_status::other_provider, std::nullopt};
-  if (verdict != "consumed" || reply.elements.size() < 2) return {flow_claim_status::missing, std::nullopt};
-  auto record = parse_record(reply.elements[1].text);
+  auto taken = take_browser_bound_record(redis_, key_for(state), binding_hash, provider,
+                                         prefix_ + "stats:flows-finished");
+  if (taken.status == bound_take_status::other_browser) return {flow_claim_status::other_browser, std::nullopt};
+  if (taken.status == bound_take_status::other_provider) return {flow_claim_status::other_provider, std::nullopt};
+  if (taken.status != bound_take_status::taken) return {flow_claim_status::missing, std::nullopt};
+  auto record = parse_record(taken.record);
   // Redis expiry is the primary bound; this also rejects a record whose TTL was lost.
   if (!record || unix_now() - record->created_at > ttl_seconds_) return {flow_claim_status::missing, std::nullopt};
   return {flow_claim_status::consumed, record};
