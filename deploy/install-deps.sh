@@ -2,15 +2,13 @@
 # Installs everything socialgate needs to build, run and test on Debian 12, from Debian's
 # packages only. Safe to run again; other jobs may hold the dpkg lock, so wait for it.
 set -euo pipefail
-packages=(
-  build-essential cmake ninja-build pkg-config
-  libcaf-dev libcpp-httplib-dev libssl-dev libhiredis-dev nlohmann-json3-dev catch2 libyaml-cpp-dev
-  redis-server redis-tools curl nginx
-  clang-14 libclang-rt-14-dev
-  # The CVAT integration (tests and the local demo): Debian's Django, DRF and gunicorn for the
-  # CVAT-like server, chromium for the browser test.
-  python3-django python3-djangorestframework gunicorn chromium
-)
+# The package lists live in deploy/packages/ (build.txt and runtime.txt are read by the Dockerfile
+# too; test.txt holds what only the tests and the local demo need).
+packages_dir="$(dirname "$0")/packages"
+packages=()
+for list in build runtime test; do
+  while read -r p; do packages+=("$p"); done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$packages_dir/$list.txt")
+done
 # Node.js for the pinned npm test tools, from Debian only where the machine has none (another
 # Node.js build already brings its own npm, and Debian's npm package would clash with it).
 command -v npm >/dev/null || packages+=(nodejs npm)
