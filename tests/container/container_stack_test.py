@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,7 @@ def build_images(env, scratch):
 def check_image_metadata(env):
     inspect = json.loads(podman_env.podman("image", "inspect", IMAGE, env=env).stdout)[0]
     config = inspect["Config"]
-    health = config.get("Healthcheck") or inspect.get("HealthCheck")
+    health = config.get("Healthcheck") or inspect.get("Healthcheck")
     assert health and any("/healthz" in part for part in health["Test"]), ("HEALTHCHECK", config)
     user = config.get("User", "")
     assert user and user.split(":")[0] not in ("", "0", "root"), ("runs as root", user)
@@ -157,9 +158,22 @@ class Stack:
                                         stderr=subprocess.STDOUT)
         self.env["DOCKER_HOST"] = "unix://" + self.socket
         self.env["COMPOSE_PROJECT_NAME"] = "sgci%d" % os.getpid()
-        wait_until(lambda: os.path.exists(self.socket) and self.compose("ps", check=False).returncode == 0,
-                   60, "podman's API socket")
         self.file = None
+        try:
+            wait_until(self._ping, 60, "podman's API socket")
+        except BaseException:
+            self.close()
+            raise
+
+    def _ping(self):
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(5)
+                s.connect(self.socket)
+                s.sendall(b"GET /_ping HTTP/1.0\r\nHost: d\r\n\r\n")
+                return s.recv(4096).startswith(b"HTTP/1.0 200") or None
+        except OSError:
+            return None
 
     def compose(self, *args, check=True, timeout=300):
         argv = ["docker-compose"] + (["-f", self.file] if self.file else []) + list(args)
@@ -265,7 +279,9 @@ def run(output):
         log("docker-compose stop: both socialgate containers exited 0")
     finally:
         stack.close()
-    podman_env.podman("image", "prune", "-f", check=False, env=env)
+    # Layers unused for two weeks go (old sources' build layers); the base image, the package
+    # layers and the last build stay cached for the next run.
+    podman_env.podman("image", "prune", "-f", "--filter", "until=336h", check=False, env=env)
     log("PASS in %.0f s" % (time.monotonic() - started))
 
 
