@@ -51,6 +51,35 @@ int migrate_keys(const sg::service_config& config) {
   return 0;
 }
 
+// Start-up refuses a Redis older than 6.2 (CVAT before 2.10 ships Redis 4 as cvat_redis): its
+// scripts and commands are those of 6.2. nullopt: go on (Redis down or INFO not allowed: the
+// version is not known, which is logged); otherwise the exit code.
+std::optional<int> refuse_old_redis(const sg::service_config& config) {
+  try {
+    auto redis = one_connection(config);
+    auto info = redis.command({"INFO", "server"});
+    auto at = info.text.find("redis_version:");
+    if (at == std::string::npos) return std::nullopt;
+    auto end = info.text.find_first_of("\r\n", at);
+    std::string version = info.text.substr(at + 14, end == std::string::npos ? std::string::npos : end - at - 14);
+    int major = 0, minor = 0;
+    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) < 1) return std::nullopt;
+    if (major > 6 || (major == 6 && minor >= 2)) return std::nullopt;
+    std::fprintf(stderr,
+                 "socialgate: the Redis at REDIS_URL is version %s; socialgate needs Redis 6.2 or newer. CVAT "
+                 "before 2.10 runs Redis 4 (cvat_redis): give socialgate its own Redis 7 (the Compose "
+                 "override's socialgate_redis service) and point REDIS_URL at it\n",
+                 version.c_str());
+    return 2;
+  } catch (const sg::redis_unavailable& e) {
+    sg::log_event(sg::log_level::warning, "redis_version_unchecked", {{"reason", e.what()}});
+  } catch (const sg::redis_command_error& e) {
+    sg::log_event(sg::log_level::warning, "redis_version_unchecked",
+                  {{"reason", e.what()}, {"detail", "allow INFO to let socialgate check the Redis version"}});
+  }
+  return std::nullopt;
+}
+
 // Start-up refuses old-layout account keys: this version would not see those users and would
 // make a second user for each of their identities. nullopt: go on (`unchecked` tells whether
 // Redis could be asked); otherwise the exit code.
@@ -114,6 +143,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (auto refused = refuse_old_redis(config)) return *refused;
   bool layout_unchecked = false;
   if (auto refused = refuse_old_layout(config, layout_unchecked)) return *refused;
   if (config.allow_insecure_http)
