@@ -144,6 +144,7 @@ def route(all_routers, entrypoint, host, path):
 def compose_config(files, scratch, env_extra):
     env = dict(os.environ)
     env.update({"CVAT_HOST": HOST, "CVAT_BASE_URL": "https://" + HOST, "ACME_EMAIL": "ops@example.org",
+                "SOCIAL_AUTH_GITHUB_CLIENT_ID": "github-client-id",
                 "SOCIALGATE_SECRETS_DIR": os.path.join(scratch, "secrets")})
     env.update(env_extra)
     argv = ["docker-compose", "--project-directory", scratch]
@@ -232,7 +233,8 @@ def main():
         merged = compose_config([new, OVERRIDE], scratch, {"SOCIALGATE_IMAGE": "example/socialgate:1.2"})
         assert merged["services"]["socialgate"]["image"] == "example/socialgate:1.2"
         # Without CVAT_BASE_URL, Compose stops with a sentence naming it.
-        env = dict(os.environ, CVAT_HOST=HOST, SOCIALGATE_SECRETS_DIR=os.path.join(scratch, "secrets"))
+        env = dict(os.environ, CVAT_HOST=HOST, SOCIALGATE_SECRETS_DIR=os.path.join(scratch, "secrets"),
+                   SOCIAL_AUTH_GITHUB_CLIENT_ID="github-client-id")
         env.pop("CVAT_BASE_URL", None)
         r = subprocess.run(["docker-compose", "--project-directory", scratch, "-f", new, "-f", OVERRIDE, "config"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
