@@ -14,6 +14,7 @@
 #include "session-store/key_migration.hpp"
 #include "session-store/redis_pool.hpp"
 #include "session-store/redis_url.hpp"
+#include "session-store/redis_version.hpp"
 #include "session-store/user_store.hpp"
 
 namespace {
@@ -57,19 +58,13 @@ int migrate_keys(const sg::service_config& config) {
 std::optional<int> refuse_old_redis(const sg::service_config& config) {
   try {
     auto redis = one_connection(config);
-    auto info = redis.command({"INFO", "server"});
-    auto at = info.text.find("redis_version:");
-    if (at == std::string::npos) return std::nullopt;
-    auto end = info.text.find_first_of("\r\n", at);
-    std::string version = info.text.substr(at + 14, end == std::string::npos ? std::string::npos : end - at - 14);
-    int major = 0, minor = 0;
-    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) < 1) return std::nullopt;
-    if (major > 6 || (major == 6 && minor >= 2)) return std::nullopt;
+    auto verdict = sg::judge_redis_version(redis.command({"INFO", "server"}).text);
+    if (!verdict || verdict->supported) return std::nullopt;
     std::fprintf(stderr,
                  "socialgate: the Redis at REDIS_URL is version %s; socialgate needs Redis 6.2 or newer. CVAT "
                  "before 2.10 runs Redis 4 (cvat_redis): give socialgate its own Redis 7 (the Compose "
                  "override's socialgate_redis service) and point REDIS_URL at it\n",
-                 version.c_str());
+                 verdict->version.c_str());
     return 2;
   } catch (const sg::redis_unavailable& e) {
     sg::log_event(sg::log_level::warning, "redis_version_unchecked", {{"reason", e.what()}});

@@ -12,6 +12,9 @@ done
 # Node.js for the pinned npm test tools, from Debian only where the machine has none (another
 # Node.js build already brings its own npm, and Debian's npm package would clash with it).
 command -v npm >/dev/null || packages+=(nodejs npm)
+# kubectl likewise: Debian's is kubernetes-client (1.20, kustomize v2.0.3); another kubectl
+# package owns the same file.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

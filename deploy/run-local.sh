@@ -40,7 +40,17 @@ run_dir=$(mkdir -p "$run_dir" && cd "$run_dir" && pwd)
 mkdir -p "$run_dir"
 pids=()
 cleanup() {
+  trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Each gets 10 s to stop by itself (gunicorn and socialgate finish what they are doing), then
+  # is killed: stopping must never hang the terminal.
+  for _ in $(seq 100); do
+    alive=""
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM

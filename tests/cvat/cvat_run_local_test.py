@@ -91,7 +91,7 @@ def main():
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)  # the script gives each process 10 s, then kills it
         except subprocess.TimeoutExpired:
             failures.append("run-local.sh did not stop on Ctrl-C")
             os.killpg(proc.pid, signal.SIGKILL)

@@ -3,6 +3,7 @@
 
 #include "core/crypto.hpp"
 #include "session-store/flow_store.hpp"
+#include "session-store/redis_version.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
 #include "support/redis_server.hpp"
@@ -121,4 +122,25 @@ TEST_CASE("account rules: keyed by identity and joined by email only when both s
     auto shorty = users.provision(identity("other", "s", "", false, "bob"), "social");
     CHECK(shorty.user.username.rfind("bob_", 0) == 0);
   }
+}
+
+// Issue 12: CVAT before 2.10 runs Redis 4 (cvat_redis); socialgate needs 6.2 or newer and says so
+// at start. The real redis-server here is 7; the older versions are the INFO lines they print.
+TEST_CASE("the Redis version check accepts this Redis and refuses one older than 6.2", "[stores][config]") {
+  scratch_dir dir;
+  redis_server redis(dir.path());
+  auto here = judge_redis_version(redis.client().command({"INFO", "server"}).text);
+  REQUIRE(here);
+  CHECK(here->supported);
+  CHECK(here->version.rfind("7.", 0) == 0);
+
+  auto old = judge_redis_version("# Server\r\nredis_version:4.0.14\r\nredis_git_sha1:00000000\r\n");
+  REQUIRE(old);
+  CHECK_FALSE(old->supported);
+  CHECK(old->version == "4.0.14");
+  CHECK_FALSE(judge_redis_version("redis_version:6.0.16\r\n")->supported);
+  CHECK(judge_redis_version("redis_version:6.2.0\r\n")->supported);
+  CHECK(judge_redis_version("redis_version:10.0.0")->supported);
+  CHECK_FALSE(judge_redis_version("# Server\r\nos:Linux\r\n"));  // no version: the check is skipped
+  CHECK_FALSE(judge_redis_version("redis_version:unknown\r\n"));
 }
