@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -36,7 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "cvat"))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "deploy"))
 import podman_env  # noqa: E402
-from harness import Browser, IDP_USERS, free_port, wait_until, http_request  # noqa: E402
+from harness import Browser, IDP_USERS, free_port, wait_until, http_request, sign_in_cvat_ui  # noqa: E402
 import cvat_nginx  # noqa: E402
 
 SKIP = 77
@@ -213,22 +212,6 @@ def status(url):
         return None
 
 
-def sign_in(browser, site, login):
-    """CVAT UI's flow through nginx (cvat-ui): socialgate's key, as the UI would get it."""
-    start = browser.get(site + "/api/auth/github/login/?next=/")
-    assert start.status == 302, ("login start", start)
-    idp = browser.get(start.header("Location") + "&dev_login=" + urllib.parse.quote(login))
-    assert idp.status == 302, ("IdP", idp)
-    callback = browser.get(idp.header("Location"))
-    assert callback.status == 302, ("callback", callback)
-    location = callback.header("Location")
-    assert location.startswith(site + "/auth/login-with-social-app/"), location
-    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
-    token = browser.post(site + "/api/auth/github/login/token", json_body={"code": query["code"]})
-    assert token.status == 200, ("token", token)
-    return token.json()["key"]
-
-
 def run(output):
     env = podman_env.environment()
     started = time.monotonic()
@@ -252,7 +235,7 @@ def run(output):
 
         # A user signs in through nginx; the account page shows them; both replicas know the session.
         browser = Browser()
-        key = sign_in(browser, site, "alicegh")
+        key = sign_in_cvat_ui(browser, site, "github", "alicegh")
         page = browser.get(site + "/api/auth/social/account/", headers={"Accept": "text/html"})
         assert page.status == 200 and "alicegh" in page.text(), page
         for name in ("sg_a", "sg_b"):

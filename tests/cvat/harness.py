@@ -204,6 +204,28 @@ def redis_keys(port, pattern):
     return [k for k in r.stdout.decode().splitlines() if k]
 
 
+def sign_in_cvat_ui(browser, site, provider, login):
+    """The cvat-ui flow through nginx, as CVAT's UI does it; returns socialgate's key."""
+    start = browser.get(site + "/api/auth/%s/login/?next=/" % provider)
+    assert start.status == 302, ("login start", start)
+    idp = browser.get(start.header("Location") + "&dev_login=" + urllib.parse.quote(login))
+    assert idp.status == 302, ("IdP", idp)
+    callback = browser.get(idp.header("Location"))
+    assert callback.status == 302, ("callback", callback)
+    location = callback.header("Location")
+    assert location.startswith(site + "/auth/login-with-social-app/"), location
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    assert query.get("provider") == provider, query
+    token = browser.post(site + "/api/auth/%s/login/token" % provider, json_body={"code": query["code"]})
+    assert token.status == 200, ("token", token)
+    key = token.json()["key"]
+    assert browser.cookies.get("sg_sessionid") == key, browser.cookies
+    # socialgate never touches Django's cookies.
+    for r in (start, callback, token):
+        assert not any(c.startswith(("sessionid=", "csrftoken=")) for c in r.all("Set-Cookie")), r.headers
+    return key
+
+
 class Deployment:
     def __init__(self, build_dir, output_dir, recheck_seconds=2):
         self.build_dir = os.path.abspath(build_dir)
@@ -416,24 +438,7 @@ class Deployment:
     # --- helpers for the scenarios -------------------------------------------------------------
     def sign_in(self, browser, provider, login):
         """The cvat-ui flow through nginx, as CVAT's UI does it; returns socialgate's key."""
-        start = browser.get(self.site + "/api/auth/%s/login/?next=/" % provider)
-        assert start.status == 302, ("login start", start)
-        idp = browser.get(start.header("Location") + "&dev_login=" + urllib.parse.quote(login))
-        assert idp.status == 302, ("IdP", idp)
-        callback = browser.get(idp.header("Location"))
-        assert callback.status == 302, ("callback", callback)
-        location = callback.header("Location")
-        assert location.startswith(self.site + "/auth/login-with-social-app/"), location
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
-        assert query.get("provider") == provider, query
-        token = browser.post(self.site + "/api/auth/%s/login/token" % provider, json_body={"code": query["code"]})
-        assert token.status == 200, ("token", token)
-        key = token.json()["key"]
-        assert browser.cookies.get("sg_sessionid") == key, browser.cookies
-        # socialgate never touches Django's cookies.
-        for r in (start, callback, token):
-            assert not any(c.startswith(("sessionid=", "csrftoken=")) for c in r.all("Set-Cookie")), r.headers
-        return key
+        return sign_in_cvat_ui(browser, self.site, provider, login)
 
     def query(self, sql, *params):
         with sqlite3.connect(self.db, timeout=30) as c:
