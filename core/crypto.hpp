@@ -19,6 +19,8 @@ std::optional<std::string> base64url_decode(std::string_view text);
 std::string base64_encode(std::string_view data);
 std::string sha256_raw(std::string_view data);
 std::string sha256_hex(std::string_view data);
+// SHA-1 in hex: only to name a Lua script the way Redis does (EVALSHA), never for security.
+std::string sha1_hex(std::string_view data);
 
 // PKCE S256 (RFC 7636): BASE64URL(SHA256(ascii(verifier))).
 std::string pkce_s256_challenge(std::string_view verifier);

@@ -195,6 +195,17 @@ std::vector<redis_value> redis_pool::run(const std::vector<redis_command_args>& 
   throw redis_unavailable("Redis connection failed");
 }
 
+void redis_pool::submit(std::vector<redis_command_args> commands, completion done) {
+  std::vector<redis_value> replies;
+  std::exception_ptr failure;
+  try {
+    replies = pipeline(commands);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  done(std::move(replies), failure);
+}
+
 redis_value redis_pool::command(const redis_command_args& args) { return run({args}).front(); }
 
 std::vector<redis_value> redis_pool::pipeline(const std::vector<redis_command_args>& commands) {

@@ -11,40 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "session-store/redis_executor.hpp"
 #include "session-store/redis_url.hpp"
 
 struct redisContext;
 
 namespace sg {
 
-// Redis cannot be reached (down, restarting, pool exhausted): callers answer 503.
-struct redis_unavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-// Redis answered with an error reply: a bug or a misconfiguration (ACL, wrong server).
-struct redis_command_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct redis_value {
-  enum class kind { nil, integer, string, status, array };
-  kind type = kind::nil;
-  long long integer = 0;
-  std::string text;
-  std::vector<redis_value> elements;
-
-  bool is_nil() const { return type == kind::nil; }
-};
-
-using redis_command_args = std::vector<std::string>;
-
-class redis_pool {
+class redis_pool : public redis_executor {
  public:
   redis_pool(redis_endpoint endpoint, std::size_t size,
              std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
-  ~redis_pool();
+  ~redis_pool() override;
   redis_pool(const redis_pool&) = delete;
   redis_pool& operator=(const redis_pool&) = delete;
+
+  // Blocking: runs the batch now and calls `done` before returning (so sync_wait works).
+  void submit(std::vector<redis_command_args> commands, completion done) override;
 
   redis_value command(const redis_command_args& args);
   // Sends all commands in one round trip on one connection; replies in order.
