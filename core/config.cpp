@@ -210,7 +210,7 @@ service_config load_config(const env_reader& env) {
   if (auto listen = env.value("SOCIALGATE_LISTEN")) parse_listen(*listen, config);
   config.redis_url = env.secret("REDIS_URL").value_or(config.redis_url);
   config.redis_prefix = env.value_or("SOCIAL_AUTH_REDIS_PREFIX", config.redis_prefix);
-  config.redis_pool_size = static_cast<int>(env.number("SOCIALGATE_REDIS_POOL_SIZE", 16, 1, 1024));
+  config.redis_pool_size = static_cast<int>(env.number("SOCIALGATE_REDIS_POOL_SIZE", config.redis_pool_size, 1, 256));
   config.ca_file = env.value_or("SOCIAL_AUTH_CA_FILE", "");
 
   config.flow = env.value_or("SOCIAL_AUTH_FLOW", "direct");
@@ -258,7 +258,23 @@ service_config load_config(const env_reader& env) {
   if (config.session_cookie_name == config.csrf_cookie_name)
     throw config_error("SOCIAL_AUTH_CSRF_COOKIE_NAME", "must differ from the session cookie's name");
 
-  config.http_threads = static_cast<int>(env.number("SOCIALGATE_HTTP_THREADS", config.http_threads, 2, 4096));
+  config.event_loops = static_cast<int>(env.number("SOCIALGATE_EVENT_LOOPS", config.event_loops, 1, 64));
+  config.max_connections = static_cast<int>(env.number("SOCIALGATE_MAX_CONNECTIONS", config.max_connections, 1, 1000000));
+  config.max_connections_per_address = static_cast<int>(
+      env.number("SOCIALGATE_MAX_CONNECTIONS_PER_ADDRESS", config.max_connections_per_address, 1, 1000000));
+  config.request_deadline_seconds =
+      static_cast<int>(env.number("SOCIALGATE_REQUEST_DEADLINE_SECONDS", config.request_deadline_seconds, 1, 3600));
+  config.keepalive_idle_seconds =
+      static_cast<int>(env.number("SOCIALGATE_KEEPALIVE_IDLE_SECONDS", config.keepalive_idle_seconds, 1, 86400));
+  // The thread-per-connection server is gone: its thread count means nothing now. Say so
+  // rather than refuse to start, so an old Compose file keeps working.
+  if (env.value("SOCIALGATE_HTTP_THREADS")) {
+    config.removed_variables.push_back("SOCIALGATE_HTTP_THREADS");
+    log_event(log_level::warning, "removed_variable",
+              {{"variable", "SOCIALGATE_HTTP_THREADS"},
+               {"detail", "ignored: connections are served by event loops now (SOCIALGATE_EVENT_LOOPS, "
+                          "SOCIALGATE_MAX_CONNECTIONS)"}});
+  }
   config.provider_workers =
       static_cast<int>(env.number("SOCIALGATE_PROVIDER_WORKERS", config.provider_workers, 1, 1024));
   config.provider_queue_limit =
@@ -318,7 +334,9 @@ std::string describe_config(const service_config& config) {
   for (const auto& name : config.overridden_by_auth_config)
     out << "  " << name << ": taken from auth_config.yml's social_account (the environment's value is ignored)\n";
   out << "  public base URL: " << config.base_url << (config.secure_cookies ? " (Secure cookies)" : "") << "\n";
-  out << "  listen: " << config.listen_host << ":" << config.listen_port << "\n";
+  out << "  listen: " << config.listen_host << ":" << config.listen_port << " (" << config.event_loops
+      << " event loop(s), at most " << config.max_connections << " connections, " << config.max_connections_per_address
+      << " per address)\n";
   // Only what follows the credentials: REDIS_URL may carry a password.
   auto at = config.redis_url.rfind('@');
   auto scheme_end = config.redis_url.find("://");

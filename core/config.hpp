@@ -64,7 +64,7 @@ struct service_config {
   int listen_port = 8080;
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string redis_prefix = "sg:";
-  int redis_pool_size = 16;
+  int redis_pool_size = 4;  // connections per event loop
   std::string ca_file;
   bool allow_insecure_http = false;
   std::string flow = "direct";
@@ -79,7 +79,15 @@ struct service_config {
   std::vector<std::string> deprecated_variables;
   std::string binding_cookie_name = "sg_binding";
 
-  int http_threads = 64;
+  // The HTTP server (issue 13): event loops, each one thread with its own Redis connections
+  // (redis_pool_size per loop), and the limits enforced while reading.
+  int event_loops = 1;
+  int max_connections = 10000;              // per replica, all loops together
+  int max_connections_per_address = 256;    // per TCP peer; trusted proxies exempt
+  int request_deadline_seconds = 10;        // a request not whole by then is dropped
+  int keepalive_idle_seconds = 60;          // an idle keep-alive connection is closed
+  // Removed variables that were set (SOCIALGATE_HTTP_THREADS), for the start-up warning.
+  std::vector<std::string> removed_variables;
   int provider_workers = 8;
   int provider_queue_limit = 256;
   int idp_timeout_seconds = 10;

@@ -47,7 +47,6 @@ std::map<std::string, std::string> deployment::socialgate_env() const {
       {"SOCIAL_AUTH_GITHUB_URL", idp_url_},
       {"SOCIAL_AUTH_ALLOW_INSECURE_HTTP", "True"},
       {"SOCIALGATE_LISTEN", "127.0.0.1:0"},
-      {"SOCIALGATE_HTTP_THREADS", "16"},
       {"SOCIALGATE_PROVIDER_WORKERS", "4"},
       {"SOCIALGATE_IDP_TIMEOUT_SECONDS", "5"},
       {"REDIS_URL", redis_->url()},
