@@ -1,12 +1,15 @@
 #include "app/service.hpp"
 
-#include <httplib.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 
 #include <stdexcept>
 
 #include "actors/runtime.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/loop/http_loop.hpp"
 #include "session-store/redis_url.hpp"
 
 namespace sg {
@@ -27,32 +30,83 @@ std::vector<provider_descriptor> descriptors_of(const std::vector<std::shared_pt
   for (const auto& p : providers) out.push_back(p->descriptor());
   return out;
 }
+
+// Everything one event loop serves requests with, bound to that loop: its own Redis
+// connections, stores over them, a pool client answering on the loop, and the routes.
+class loop_bundle : public loop_services {
+ public:
+  loop_bundle(const service_config& config, redis_transport& transport, std::unique_ptr<provider_pools> pool_client,
+              std::vector<provider_descriptor> providers, metrics_registry& metrics,
+              std::function<void(std::string&)> loop_metrics, bool check_layout_first)
+      : redis_(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size), transport),
+        flows_(redis_, config.redis_prefix, config.flow_ttl_seconds,
+               {config.max_flows_per_browser, config.max_flows_per_address}),
+        login_codes_(redis_, config.redis_prefix, config.login_code_ttl_seconds),
+        sessions_(redis_, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
+        users_(redis_, config.redis_prefix),
+        limiter_(redis_, config.redis_prefix, config.rate_limits),
+        pools_(std::move(pool_client)),
+        gateway_({config, redis_, flows_, login_codes_, sessions_, users_, limiter_, *pools_, std::move(providers),
+                  metrics, std::move(loop_metrics)}) {
+    if (check_layout_first) users_.check_key_layout_before_writing();
+    gateway_.install(routes_);
+  }
+  router& routes() override { return routes_; }
+  redis_loop_client& redis() override { return redis_; }
+
+ private:
+  redis_loop_client redis_;
+  flow_store flows_;
+  login_code_store login_codes_;
+  session_store sessions_;
+  user_store users_;
+  rate_limiter limiter_;
+  std::unique_ptr<provider_pools> pools_;
+  gateway gateway_;
+  router routes_;
+};
+
+// One loop: its own actor system, whose middleman's multiplexer thread is the loop.
+struct event_loop {
+  std::unique_ptr<caf::actor_system_config> config;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor broker;
+};
+
+std::unique_ptr<caf::actor_system_config> loop_system_config() {
+  auto cfg = std::make_unique<caf::actor_system_config>();
+  cfg->load<caf::io::middleman>();
+  cfg->set("logger.verbosity", caf::atom("quiet"));
+  // The loop's work runs in the multiplexer thread; the scheduler only runs the odd helper.
+  cfg->set("scheduler.max-threads", 1);
+  return cfg;
+}
 }  // namespace
 
 struct service::impl {
   service_config config;
-  redis_pool redis;
-  flow_store flows;
-  login_code_store login_codes;
-  session_store sessions;
-  user_store users;
-  rate_limiter limiter;
+  std::vector<provider_descriptor> providers;
+  metrics_registry metrics;
   actor_runtime runtime;
-  gateway routes;
-  httplib::Server server;
+  connection_budget budget;
+  std::vector<event_loop> loops;
+  bool check_layout_first = false;
   bool started = false;
 
-  impl(service_config c, std::vector<std::shared_ptr<provider>> providers)
+  impl(service_config c, std::vector<std::shared_ptr<provider>> all)
       : config(std::move(c)),
-        redis(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size)),
-        flows(redis, config.redis_prefix, config.flow_ttl_seconds,
-              {config.max_flows_per_browser, config.max_flows_per_address}),
-        login_codes(redis, config.redis_prefix, config.login_code_ttl_seconds),
-        sessions(redis, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
-        users(redis, config.redis_prefix),
-        limiter(redis, config.redis_prefix, config.rate_limits),
-        runtime(providers, make_pool_settings(config)),
-        routes({config, redis, flows, login_codes, sessions, users, limiter, runtime, descriptors_of(providers)}) {}
+        providers(descriptors_of(all)),
+        runtime(all, make_pool_settings(config)),
+        budget(static_cast<std::size_t>(config.max_connections), static_cast<std::size_t>(config.max_connections_per_address),
+               config.trusted_proxies) {}
+
+  // The loop's gauges for /metrics: connections of the whole replica.
+  std::function<void(std::string&)> loop_gauges() {
+    return [this](std::string& out) {
+      out += "# TYPE socialgate_http_connections_open gauge\nsocialgate_http_connections_open " +
+             std::to_string(budget.open()) + "\n";
+    };
+  }
 };
 
 service::service(service_config config, std::vector<std::shared_ptr<provider>> providers)
@@ -62,35 +116,43 @@ service::~service() { stop(); }
 
 int service::start() {
   auto& s = *impl_;
-  auto threads = static_cast<std::size_t>(s.config.http_threads);
-  // Each keep-alive connection holds a pool thread: size the pool for connections, not cores.
-  s.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Without TCP_NODELAY a keep-alive answer written in two parts waits ~40 ms for the
-  // client's delayed ACK (Nagle): measured as a 43 ms p50 on /api/auth/verify.
-  s.server.set_tcp_nodelay(true);
-  s.server.set_keep_alive_max_count(1000);
-  s.server.set_keep_alive_timeout(5);
-  s.server.set_read_timeout(10, 0);
-  s.server.set_write_timeout(10, 0);
-  s.server.set_payload_max_length(64 * 1024);
-  s.routes.install(s.server);
-  int port = s.config.listen_port == 0 ? s.server.bind_to_any_port(s.config.listen_host)
-                                       : (s.server.bind_to_port(s.config.listen_host, s.config.listen_port)
-                                              ? s.config.listen_port
-                                              : -1);
-  if (port < 0)
-    throw std::runtime_error("cannot listen on " + s.config.listen_host + ":" + std::to_string(s.config.listen_port) +
-                             " (SOCIALGATE_LISTEN): address in use or not available");
-  s.runtime.start_gateway([&server = s.server] { server.listen_after_bind(); }, [&server = s.server] { server.stop(); });
+  int port = s.config.listen_port;
+  for (int i = 0; i < s.config.event_loops; ++i) {
+    int bound = 0;
+    int fd = open_listening_socket(s.config.listen_host, port, bound);
+    port = bound;  // the first loop picked the port (when 0); the others share it
+    http_loop_settings settings;
+    settings.listen_fd = fd;
+    settings.request_deadline = std::chrono::seconds(s.config.request_deadline_seconds);
+    settings.keepalive_idle = std::chrono::seconds(s.config.keepalive_idle_seconds);
+    settings.budget = &s.budget;
+    event_loop loop;
+    loop.config = loop_system_config();
+    loop.system = std::make_unique<caf::actor_system>(*loop.config);
+    auto factory = [&s](caf::io::broker* self, redis_transport& transport) -> std::unique_ptr<loop_services> {
+      return std::make_unique<loop_bundle>(s.config, transport, s.runtime.make_loop_client(self), s.providers,
+                                           s.metrics, s.loop_gauges(), s.check_layout_first);
+    };
+    loop.broker = spawn_http_loop(*loop.system, std::move(settings), factory);
+    s.loops.push_back(std::move(loop));
+  }
   s.started = true;
   return port;
 }
 
-void service::check_key_layout_before_writing() { impl_->users.check_key_layout_before_writing(); }
+void service::check_key_layout_before_writing() { impl_->check_layout_first = true; }
 
 void service::stop() {
   if (!impl_ || !impl_->started) return;
   impl_->started = false;
+  auto bound = std::chrono::seconds(impl_->config.shutdown_timeout_seconds);
+  // Every loop stops accepting and drains; then the pools they were waiting on can go.
+  for (auto& loop : impl_->loops) stop_http_loop(*loop.system, loop.broker, bound);
+  for (auto& loop : impl_->loops) {
+    loop.broker = nullptr;
+    loop.system.reset();
+  }
+  impl_->loops.clear();
   impl_->runtime.shutdown();
 }
 
