@@ -127,9 +127,10 @@ int main(int argc, char** argv) {
     }
   });
   for (auto& t : threads) t.join();
+  // Measured before waiting for the progress thread, which may sleep up to a second more.
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   stop = true;
   progress.join();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fputs(results.report(seconds).c_str(), stdout);
   return results.logins() + results.checks() > 0 ? 0 : 1;
 }
