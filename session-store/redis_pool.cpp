@@ -2,7 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include <string_view>
+#include "session-store/redis_reply.hpp"
 
 namespace sg {
 
@@ -21,50 +21,6 @@ struct reply_deleter {
   void operator()(redisReply* r) const { if (r) freeReplyObject(r); }
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
-
-// The one place that decides which error replies mean "unavailable, try again" (503) rather than
-// a bug or a misconfiguration (500). States a server passes through or is put in by its operator:
-// loading its data after a restart, a long script, a failover (MASTERDOWN, a replica made
-// READONLY, NOREPLICAS for min-replicas-to-write), a cluster resharding (TRYAGAIN, CLUSTERDOWN),
-// and memory full under `noeviction` (OOM). A script's error reply starts with the code of the
-// command that failed inside it, so the same test covers EVAL.
-bool is_unavailable_reply(std::string_view message) {
-  for (std::string_view code : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "READONLY",
-                                "NOREPLICAS"})
-    if (message.substr(0, code.size()) == code &&
-        (message.size() == code.size() || message[code.size()] == ' '))
-      return true;
-  return false;
-}
-
-redis_value convert(const redisReply* reply) {
-  redis_value value;
-  switch (reply->type) {
-    case REDIS_REPLY_NIL: break;
-    case REDIS_REPLY_INTEGER:
-      value.type = redis_value::kind::integer;
-      value.integer = reply->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      value.type = redis_value::kind::string;
-      value.text.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      value.type = redis_value::kind::status;
-      value.text.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_ERROR: {
-      std::string message(reply->str, reply->len);
-      if (is_unavailable_reply(message)) throw redis_unavailable("Redis cannot take this now: " + message);
-      throw redis_command_error(message);
-    }
-    case REDIS_REPLY_ARRAY:
-      value.type = redis_value::kind::array;
-      for (std::size_t i = 0; i < reply->elements; ++i) value.elements.push_back(convert(reply->element[i]));
-      break;
-  }
-  return value;
-}
 
 void append(redisContext* context, const redis_command_args& args) {
   std::vector<const char*> argv;
@@ -184,7 +140,7 @@ std::vector<redis_value> redis_pool::run(const std::vector<redis_command_args>& 
     }
     std::vector<redis_value> values;
     try {
-      for (const auto& reply : replies) values.push_back(convert(reply.get()));
+      for (const auto& reply : replies) values.push_back(to_redis_value(*reply));
     } catch (const redis_unavailable&) {
       std::lock_guard lock(mutex_);
       ++errors_;  // OOM, READONLY, LOADING...: counted with lost connections in the metrics

@@ -1,0 +1,508 @@
+// The loop's non-blocking Redis client against a real redis-server. The test plays the loop:
+// non-blocking TCP sockets and poll(), delivering bytes and closes to the client as events.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/task.hpp"
+#include "session-store/redis_loop_client.hpp"
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+
+using namespace sg;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Real sockets, one per connection index; the bytes a connection has not written yet wait in
+// `out` until poll() says the socket can take them.
+class socket_transport : public redis_transport {
+ public:
+  void attach(redis_loop_client& client) { client_ = &client; }
+
+  bool open(std::size_t index, const redis_endpoint& endpoint) override {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(endpoint.port));
+    if (inet_pton(AF_INET, endpoint.host.c_str(), &address.sin_addr) != 1) return false;
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno != EINPROGRESS) {
+      ::close(fd);
+      return false;
+    }
+    connections_[index] = connection{fd, ++generation_, {}};
+    ++opened_;
+    return true;
+  }
+
+  void send(std::size_t index, std::string_view bytes) override {
+    auto it = connections_.find(index);
+    if (it != connections_.end()) it->second.out.append(bytes);
+  }
+
+  void close(std::size_t index) override {
+    auto it = connections_.find(index);
+    if (it == connections_.end()) return;
+    ::close(it->second.fd);
+    connections_.erase(it);
+  }
+
+  // One turn of the loop: waits up to `wait` for socket events and hands them to the client.
+  void poll_once(std::chrono::milliseconds wait) {
+    std::vector<pollfd> fds;
+    std::vector<std::pair<std::size_t, std::uint64_t>> who;
+    for (const auto& [index, c] : connections_) {
+      fds.push_back(pollfd{c.fd, static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
+      who.emplace_back(index, c.generation);
+    }
+    if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) <= 0) return;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      // A callback before this one may have closed or reopened the connection.
+      auto it = connections_.find(who[i].first);
+      if (it == connections_.end() || it->second.generation != who[i].second || fds[i].revents == 0) continue;
+      if ((fds[i].revents & POLLOUT) && !flush(who[i].first)) continue;
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) receive(who[i].first, who[i].second);
+    }
+  }
+
+  std::size_t opened() const { return opened_; }
+
+ private:
+  struct connection {
+    int fd = -1;
+    std::uint64_t generation = 0;
+    std::string out;
+  };
+
+  bool flush(std::size_t index) {
+    auto& c = connections_.at(index);
+    while (!c.out.empty()) {
+      ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n <= 0) {
+        lost(index);
+        return false;
+      }
+      c.out.erase(0, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  void receive(std::size_t index, std::uint64_t generation) {
+    char buffer[4096];
+    for (;;) {
+      auto it = connections_.find(index);
+      if (it == connections_.end() || it->second.generation != generation) return;
+      ssize_t n = ::recv(it->second.fd, buffer, sizeof buffer, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) return lost(index);
+      client_->on_data(index, std::string_view(buffer, static_cast<std::size_t>(n)));
+    }
+  }
+
+  void lost(std::size_t index) {
+    close(index);
+    client_->on_closed(index);
+  }
+
+  redis_loop_client* client_ = nullptr;
+  std::map<std::size_t, connection> connections_;
+  std::uint64_t generation_ = 0;
+  std::size_t opened_ = 0;
+};
+
+// A client on its test loop.
+struct loop {
+  loop(redis_endpoint endpoint, std::size_t connections, std::chrono::milliseconds reply_timeout = 1000ms)
+      : client(std::move(endpoint), connections, transport, reply_timeout) {
+    transport.attach(client);
+  }
+
+  // Turns the loop until `condition` holds; false when the deadline (a hang) came first.
+  bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (!condition()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= until) return false;
+      transport.poll_once(20ms);
+      client.on_tick(std::chrono::steady_clock::now());
+    }
+    return true;
+  }
+
+  socket_transport transport;
+  redis_loop_client client;
+};
+
+template <class T>
+struct outcome {
+  bool finished = false;
+  std::optional<T> value;
+  std::exception_ptr failure;
+};
+
+template <class T>
+task<void> store_into(task<T> work, outcome<T>& out) {
+  try {
+    out.value.emplace(co_await std::move(work));
+  } catch (...) {
+    out.failure = std::current_exception();
+  }
+  out.finished = true;
+}
+
+template <class T>
+void start(task<T> work, outcome<T>& out) {
+  start_detached(store_into(std::move(work), out), [](std::exception_ptr) {});
+}
+
+task<redis_value> exec(redis_executor& redis, redis_command_args args) { co_return co_await redis.exec(std::move(args)); }
+
+task<std::vector<redis_value>> pipeline(redis_executor& redis, std::vector<redis_command_args> commands) {
+  co_return co_await redis.exec_pipeline(std::move(commands));
+}
+
+// Starts one command and runs the loop until it is answered.
+outcome<redis_value> run(loop& l, redis_command_args args) {
+  outcome<redis_value> out;
+  start(exec(l.client, std::move(args)), out);
+  REQUIRE(l.run_until([&] { return out.finished; }));
+  return out;
+}
+
+redis_value value_of(const outcome<redis_value>& out) {
+  REQUIRE(out.finished);
+  if (out.failure) std::rethrow_exception(out.failure);
+  return *out.value;
+}
+
+template <class Failure, class T>
+std::string failure_message(const outcome<T>& out) {
+  REQUIRE(out.finished);
+  REQUIRE(out.failure);
+  try {
+    std::rethrow_exception(out.failure);
+  } catch (const Failure& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL("unexpected failure type: " << e.what());
+  }
+  return {};
+}
+
+redis_endpoint endpoint_of(test::redis_server& redis) { return redis_endpoint{"127.0.0.1", redis.port(), "", "", 0}; }
+
+}  // namespace
+
+TEST_CASE("a single command goes out and its reply comes back", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 2);
+
+  REQUIRE(value_of(run(l, {"SET", "greeting", std::string("hel\0lo\r\n", 8)})).text == "OK");
+  auto got = value_of(run(l, {"GET", "greeting"}));
+  CHECK(got.type == redis_value::kind::string);
+  CHECK(got.text == std::string("hel\0lo\r\n", 8));  // binary safe both ways
+  CHECK(value_of(run(l, {"GET", "missing"})).is_nil());
+  CHECK(l.client.pending() == 0);
+  CHECK(l.client.in_use() == 0);
+  CHECK(l.client.errors() == 0);
+  CHECK(l.transport.opened() == 1);  // an idle connection is reused, not a second one opened
+}
+
+namespace {
+// Each worker pipelines an INCR with its own SET, then (inside the completion that resumed it)
+// submits a GET: re-entrant submits from `done`.
+task<void> worker(redis_executor& redis, int id, std::vector<int>& completion_order, std::vector<long long>& ticket,
+                  std::vector<std::string>& read_back) {
+  // Commands built before the co_await: GCC 12 rejects string literals in a braced list
+  // inside a co_await expression ("array used as initializer").
+  std::string key = "key:" + std::to_string(id);
+  std::vector<redis_command_args> commands{{"INCR", "counter"}, {"SET", key, "value " + std::to_string(id)}};
+  auto replies = co_await redis.exec_pipeline(std::move(commands));
+  completion_order.push_back(id);
+  ticket[static_cast<std::size_t>(id)] = replies.at(0).integer;
+  redis_command_args get{"GET", key};
+  auto value = co_await redis.exec(std::move(get));
+  read_back[static_cast<std::size_t>(id)] = value.text;
+}
+}  // namespace
+
+TEST_CASE("many batches from many coroutines are pipelined and matched in order", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  const int workers = 200;
+
+  SECTION("on one connection, replies come back in the order the batches went out") {
+    loop l(endpoint_of(redis), 1);
+    std::vector<int> order;
+    std::vector<long long> ticket(workers, 0);
+    std::vector<std::string> read_back(workers);
+    int finished = 0;
+    for (int id = 0; id < workers; ++id)
+      start_detached(worker(l.client, id, order, ticket, read_back), [&](std::exception_ptr e) {
+        CHECK_FALSE(e);
+        ++finished;
+      });
+    CHECK(l.client.pending() == static_cast<std::size_t>(workers));  // all in flight at once
+    REQUIRE(l.run_until([&] { return finished == workers; }));
+    for (int id = 0; id < workers; ++id) {
+      CHECK(order[static_cast<std::size_t>(id)] == id);
+      CHECK(ticket[static_cast<std::size_t>(id)] == id + 1);
+      CHECK(read_back[static_cast<std::size_t>(id)] == "value " + std::to_string(id));
+    }
+    CHECK(l.transport.opened() == 1);
+  }
+
+  SECTION("spread over several connections, every batch gets its own replies") {
+    loop l(endpoint_of(redis), 4);
+    std::vector<int> order;
+    std::vector<long long> ticket(workers, 0);
+    std::vector<std::string> read_back(workers);
+    int finished = 0;
+    for (int id = 0; id < workers; ++id)
+      start_detached(worker(l.client, id, order, ticket, read_back), [&](std::exception_ptr e) {
+        CHECK_FALSE(e);
+        ++finished;
+      });
+    CHECK(l.client.in_use() == 4);  // all busy at once: every connection was opened
+    REQUIRE(l.run_until([&] { return finished == workers; }));
+    std::vector<long long> tickets = ticket;
+    std::sort(tickets.begin(), tickets.end());
+    for (int id = 0; id < workers; ++id) {
+      CHECK(tickets[static_cast<std::size_t>(id)] == id + 1);  // each INCR answered once
+      CHECK(read_back[static_cast<std::size_t>(id)] == "value " + std::to_string(id));
+    }
+    CHECK(l.transport.opened() == 4);
+    CHECK(l.client.in_use() == 0);
+    CHECK(l.client.pending() == 0);
+  }
+}
+
+TEST_CASE("eval sends the script again after SCRIPT FLUSH", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 2);
+  redis_script script("redis.call('SET', KEYS[1], ARGV[1]); return redis.call('STRLEN', KEYS[1])");
+
+  REQUIRE(value_of(run(l, {"SCRIPT", "FLUSH"})).text == "OK");
+  outcome<redis_value> first;
+  start(l.client.eval(script, {"scripted"}, {"twelve bytes"}), first);
+  REQUIRE(l.run_until([&] { return first.finished; }));
+  CHECK(value_of(first).integer == 12);
+  auto known = value_of(run(l, {"SCRIPT", "EXISTS", script.sha1}));
+  REQUIRE(known.elements.size() == 1);
+  CHECK(known.elements[0].integer == 1);  // the EVAL fallback loaded it
+
+  outcome<redis_value> second;
+  start(l.client.eval(script, {"scripted"}, {"four"}), second);
+  REQUIRE(l.run_until([&] { return second.finished; }));
+  CHECK(value_of(second).integer == 4);
+  CHECK(value_of(run(l, {"GET", "scripted"})).text == "four");
+}
+
+TEST_CASE("AUTH goes first on a new connection; a refusal is clear and names no password", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  // The helper's own pool connections stay authenticated after requirepass is set.
+  redis.client().command({"CONFIG", "SET", "requirepass", "right horse battery"});
+  redis.client().command({"ACL", "SETUSER", "gateway", "on", ">staple of the user", "~*", "+@all"});
+
+  SECTION("the password") {
+    auto endpoint = endpoint_of(redis);
+    endpoint.password = "right horse battery";
+    loop l(endpoint, 2);
+    CHECK(value_of(run(l, {"SET", "k", "v"})).text == "OK");
+    CHECK(value_of(run(l, {"GET", "k"})).text == "v");
+    CHECK(l.client.errors() == 0);
+  }
+  SECTION("a user and its password") {
+    auto endpoint = endpoint_of(redis);
+    endpoint.username = "gateway";
+    endpoint.password = "staple of the user";
+    loop l(endpoint, 2);
+    CHECK(value_of(run(l, {"ACL", "WHOAMI"})).text == "gateway");
+  }
+  SECTION("a wrong password") {
+    auto endpoint = endpoint_of(redis);
+    endpoint.password = "wrong horse";
+    loop l(endpoint, 2);
+    // Two batches wait on the same new connection: both fail.
+    outcome<redis_value> first, second;
+    start(exec(l.client, {"GET", "k"}), first);
+    start(exec(l.client, {"GET", "k"}), second);
+    REQUIRE(l.run_until([&] { return first.finished && second.finished; }));
+    auto message = failure_message<redis_unavailable>(first);
+    CHECK(message.find("Redis refused the connection setup: WRONGPASS") == 0);
+    CHECK(message.find("wrong horse") == std::string::npos);
+    CHECK(failure_message<redis_unavailable>(second).find("wrong horse") == std::string::npos);
+    CHECK(l.client.errors() >= 1);
+    CHECK(l.client.pending() == 0);
+  }
+  SECTION("no password where Redis wants one") {
+    loop l(endpoint_of(redis), 1);
+    CHECK(failure_message<redis_command_error>(run(l, {"GET", "k"})).find("NOAUTH") == 0);
+  }
+}
+
+TEST_CASE("SELECT picks the database before the first batch", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  auto endpoint = endpoint_of(redis);
+  endpoint.database = 3;
+  loop l(endpoint, 2);
+
+  REQUIRE(value_of(run(l, {"SET", "in-three", "yes"})).text == "OK");
+  CHECK(redis.client().command({"GET", "in-three"}).is_nil());  // not in database 0
+  redis_pool three(endpoint, 1);
+  CHECK(three.command({"GET", "in-three"}).text == "yes");
+}
+
+TEST_CASE("a killed Redis fails the waiters; a restarted one is used again", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 2);
+  REQUIRE(value_of(run(l, {"PING"})).text == "PONG");
+
+  // BLPOP with no timeout: in flight until the connection goes.
+  outcome<redis_value> waiting;
+  start(exec(l.client, {"BLPOP", "never-filled", "0"}), waiting);
+  REQUIRE(l.client.pending() == 1);
+  REQUIRE(l.run_until([&] { return redis.client().command({"INFO", "clients"}).text.find("blocked_clients:1") != std::string::npos; }));
+  redis.stop();
+  REQUIRE(l.run_until([&] { return waiting.finished; }));
+  CHECK(failure_message<redis_unavailable>(waiting) == "Redis connection lost");
+  CHECK(l.client.errors() >= 1);
+  CHECK(l.client.pending() == 0);
+
+  // While Redis is down: the connection is refused and the batch fails, not hangs.
+  CHECK_FALSE(failure_message<redis_unavailable>(run(l, {"PING"})).empty());
+
+  redis.start();
+  CHECK(value_of(run(l, {"PING"})).text == "PONG");
+}
+
+namespace {
+// SIGCONT on the way out, whatever the test asserted.
+struct stopped_process {
+  explicit stopped_process(pid_t p) : pid(p) { ::kill(pid, SIGSTOP); }
+  ~stopped_process() { ::kill(pid, SIGCONT); }
+  pid_t pid;
+};
+
+pid_t process_id(test::redis_server& redis) {
+  auto info = redis.client().command({"INFO", "server"}).text;
+  auto at = info.find("process_id:");
+  REQUIRE(at != std::string::npos);
+  return static_cast<pid_t>(std::stol(info.substr(at + 11)));
+}
+}  // namespace
+
+TEST_CASE("a Redis that stops answering fails the waiter on a tick", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 1, 300ms);
+  REQUIRE(value_of(run(l, {"PING"})).text == "PONG");
+  auto errors_before = l.client.errors();
+  {
+    stopped_process hung(process_id(redis));
+    outcome<redis_value> waiting;
+    start(exec(l.client, {"PING"}), waiting);
+    REQUIRE(l.run_until([&] { return waiting.finished; }));  // the loop's own deadline is 10 s
+    CHECK(failure_message<redis_unavailable>(waiting) == "Redis did not answer in time");
+    CHECK(l.client.errors() == errors_before + 1);
+    CHECK(l.client.in_use() == 0);
+  }
+  CHECK(value_of(run(l, {"PING"})).text == "PONG");  // a new connection once Redis runs again
+}
+
+TEST_CASE("error replies: a command error fails its batch, OOM means unavailable", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 2);
+  REQUIRE(value_of(run(l, {"SET", "text", "not a number"})).text == "OK");
+
+  CHECK(failure_message<redis_command_error>(run(l, {"INCR", "text"})).find("ERR") == 0);
+
+  outcome<std::vector<redis_value>> batch;
+  start(pipeline(l.client, {{"SET", "a", "1"}, {"INCR", "text"}, {"GET", "a"}}), batch);
+  REQUIRE(l.run_until([&] { return batch.finished; }));
+  CHECK(failure_message<redis_command_error>(batch).find("ERR") == 0);
+  CHECK(l.client.errors() == 0);  // a bug, not an outage
+  // The connection stays in step: the next reply is the next command's.
+  CHECK(value_of(run(l, {"GET", "a"})).text == "1");
+
+  redis.client().command({"CONFIG", "SET", "maxmemory-policy", "noeviction"});
+  redis.client().command({"CONFIG", "SET", "maxmemory", "1"});
+  CHECK(failure_message<redis_unavailable>(run(l, {"SET", "b", "2"})).find("OOM") != std::string::npos);
+  CHECK(l.client.errors() == 1);
+  redis.client().command({"CONFIG", "SET", "maxmemory", "0"});
+  CHECK(value_of(run(l, {"SET", "b", "2"})).text == "OK");
+}
+
+TEST_CASE("a connection that cannot even start fails the batch at once", "[redis_loop]") {
+  loop l(redis_endpoint{"not-an-address", 6379, "", "", 0}, 2);
+  outcome<redis_value> out;
+  start(exec(l.client, {"PING"}), out);
+  REQUIRE(out.finished);  // inline, before any loop turn
+  CHECK(failure_message<redis_unavailable>(out).find("cannot connect to Redis") == 0);
+  CHECK(l.client.errors() == 1);
+  CHECK(l.client.pending() == 0);
+}
+
+TEST_CASE("shutdown fails what waits and refuses what comes after", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 2);
+  outcome<redis_value> waiting;
+  start(exec(l.client, {"BLPOP", "never-filled", "0"}), waiting);
+  REQUIRE(l.client.pending() == 1);
+  l.client.shutdown();
+  CHECK(failure_message<redis_unavailable>(waiting) == "the service is stopping");
+  CHECK(l.client.pending() == 0);
+
+  outcome<redis_value> late;
+  start(exec(l.client, {"PING"}), late);
+  REQUIRE(late.finished);
+  CHECK(failure_message<redis_unavailable>(late) == "the service is stopping");
+}
+
+namespace {
+task<void> stop_after_reply(redis_loop_client& client, outcome<redis_value>& out) {
+  redis_command_args ping{"PING"};
+  out.value.emplace(co_await client.exec(std::move(ping)));
+  out.finished = true;
+  client.shutdown();
+}
+}  // namespace
+
+TEST_CASE("a completion may stop the client while later replies are still being read", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 1);
+  REQUIRE(value_of(run(l, {"PING"})).text == "PONG");  // the connection is up: the replies below come together
+
+  outcome<redis_value> first, second, third;
+  start_detached(stop_after_reply(l.client, first), [](std::exception_ptr) {});
+  start(exec(l.client, {"ECHO", "two"}), second);
+  start(exec(l.client, {"ECHO", "three"}), third);
+  REQUIRE(l.run_until([&] { return first.finished && second.finished && third.finished; }));
+  CHECK(value_of(first).text == "PONG");
+  CHECK(failure_message<redis_unavailable>(second) == "the service is stopping");
+  CHECK(failure_message<redis_unavailable>(third) == "the service is stopping");
+}
