@@ -52,14 +52,15 @@ std::string gateway::sign_in_buttons(const std::string& next) const {
   return buttons;
 }
 
-void gateway::account_page(const httplib::Request& req, httplib::Response& res) {
-  auto auth = authenticate(req);
-  auto user = auth ? deps_.users.find(auth->session.user_id) : std::nullopt;
+task<void> gateway::account_page(http_request& req, http_response& res) {
+  auto auth = co_await authenticate(req);
+  std::optional<user_record> user;
+  if (auth) user = co_await deps_.users.find(auth->session.user_id);
   if (!user) {
     std::string notice = req.get_param_value("signed_out") == "1"
                              ? "<p class=\"who\" role=\"status\">You are signed out.</p>"
                              : "<p class=\"who\" role=\"status\">You are not signed in.</p>";
-    return send_page(res, 200, "Sign in", "<h1>Sign in</h1>" + notice + sign_in_buttons("/"));
+    co_return send_page(res, 200, "Sign in", "<h1>Sign in</h1>" + notice + sign_in_buttons("/"));
   }
 
   const auto csrf = cookie(req, deps_.config.csrf_cookie_name);
@@ -80,7 +81,8 @@ void gateway::account_page(const httplib::Request& req, httplib::Response& res) 
                      "<button type=\"submit\" id=\"sign-out-everywhere\">Sign out everywhere</button></form></div>\n";
 
   html += "<h2>Your sessions</h2><table><tr><th>Where</th><th>Since</th><th></th></tr>\n";
-  for (const auto& s : deps_.sessions.list(user->id)) {
+  auto sessions = co_await deps_.sessions.list(user->id);
+  for (const auto& s : sessions) {
     const bool current = s.handle == auth->session.handle;
     html += "<tr class=\"session\" data-current=\"" + std::string(current ? "true" : "false") + "\"><td>" +
             html_escape(s.user_agent.empty() ? "Unknown browser" : s.user_agent) + "<br><span class=\"muted\">" +

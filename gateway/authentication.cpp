@@ -6,7 +6,7 @@
 
 namespace sg {
 
-std::optional<authenticated_request> gateway::authenticate(const httplib::Request& req) {
+std::optional<authenticated_request> gateway::credentials_of(const http_request& req) const {
   authenticated_request auth;
   auto header = req.get_header_value("Authorization");
   if (!header.empty()) {
@@ -20,10 +20,16 @@ std::optional<authenticated_request> gateway::authenticate(const httplib::Reques
   }
   // Reject what cannot be one of our tokens before hashing or asking Redis.
   if (!looks_like_token(auth.secret)) return std::nullopt;
-  auto session = deps_.sessions.find(auth.secret);
-  if (!session) return std::nullopt;
-  auth.session = std::move(*session);
   return auth;
+}
+
+task<std::optional<authenticated_request>> gateway::authenticate(const http_request& req) {
+  auto auth = credentials_of(req);
+  if (!auth) co_return std::nullopt;
+  auto session = co_await deps_.sessions.find(auth->secret);
+  if (!session) co_return std::nullopt;
+  auth->session = std::move(*session);
+  co_return auth;
 }
 
 }  // namespace sg

@@ -46,14 +46,15 @@ std::string issuer_key(std::string url) {
 }
 }  // namespace
 
-void gateway::methods(const httplib::Request&, httplib::Response& res) {
+task<void> gateway::methods(http_request&, http_response& res) {
   send_json(res, 200, social_entries(deps_.config, deps_.providers).dump());
+  co_return;
 }
 
 // CVAT 2.4's login page (cvat-ui/src/components/login-page/login-page.tsx) shows "Continue with
 // SSO" for the `sso` entry, and login-with-sso.tsx reads its `selection_schema`
 // (cvat-core/src/auth-methods.ts: email_address | lowest_weight).
-void gateway::social_listing(const httplib::Request&, httplib::Response& res) {
+task<void> gateway::social_listing(http_request&, http_response& res) {
   auto listing = social_entries(deps_.config, deps_.providers);
   if (deps_.config.sso_enabled && any_sso_provider(deps_.providers))
     listing["sso"] = {{"is_enabled", true},
@@ -61,34 +62,36 @@ void gateway::social_listing(const httplib::Request&, httplib::Response& res) {
                       {"public_name", "SSO"},
                       {"selection_schema", deps_.config.sso_selection_mode}};
   send_json(res, 200, listing.dump());
+  co_return;
 }
 
 // CVAT 2.3.0's shape (cvat/apps/engine/views.py advanced_authentication): booleans only.
-void gateway::advanced_auth(const httplib::Request&, httplib::Response& res) {
+task<void> gateway::advanced_auth(http_request&, http_response& res) {
   bool social = deps_.config.social_enabled;
   nlohmann::ordered_json body = {
       {"GOOGLE_ACCOUNT_AUTHENTICATION", social && find(deps_.providers, "google") != nullptr},
       {"GITHUB_ACCOUNT_AUTHENTICATION", social && find(deps_.providers, "github") != nullptr}};
   send_json(res, 200, body.dump());
+  co_return;
 }
 
 // The IdP of auth_config.yml to sign in with, as a plain JSON string (the UI opens
 // /api/auth/oidc/<answer>/login/): by `email` (matching email_domain), by `iss` (the IdP's
 // server_url), or in lowest_weight mode with neither; the lowest weight wins among matches.
-void gateway::select_idp(const httplib::Request& req, httplib::Response& res) {
+task<void> gateway::select_idp(http_request& req, http_response& res) {
   auto email = req.get_param_value("email");
   auto iss = req.get_param_value("iss");
   std::string domain;
   if (!email.empty()) {
     auto at = email.rfind('@');
     if (email.size() > 320 || at == std::string::npos || at + 1 >= email.size())
-      return send_error(req, res, 400, "'email' is not an email address: give ?email=user@example.com");
+      co_return send_error(req, res, 400, "'email' is not an email address: give ?email=user@example.com");
     domain = lower_ascii(email.substr(at + 1));
   }
-  if (iss.size() > 2048) return send_error(req, res, 400, "'iss' is too long.");
+  if (iss.size() > 2048) co_return send_error(req, res, 400, "'iss' is too long.");
   bool lowest_weight = deps_.config.sso_selection_mode == "lowest_weight";
   if (email.empty() && iss.empty() && !lowest_weight)
-    return send_error(req, res, 400, "Give ?email=user@example.com or ?iss=<issuer URL>.");
+    co_return send_error(req, res, 400, "Give ?email=user@example.com or ?iss=<issuer URL>.");
   const sso_identity_provider* best = nullptr;
   if (deps_.config.sso_enabled) {
     for (const auto& idp : deps_.config.sso_providers) {
@@ -99,7 +102,7 @@ void gateway::select_idp(const httplib::Request& req, httplib::Response& res) {
   }
   if (!best) {
     log_event(log_level::info, "select_idp_no_match", {{"by", !email.empty() ? "email" : !iss.empty() ? "iss" : "weight"}});
-    return send_error(req, res, 404, "No identity provider matches.");
+    co_return send_error(req, res, 404, "No identity provider matches.");
   }
   send_json(res, 200, nlohmann::json(best->id).dump());
 }

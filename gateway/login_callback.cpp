@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/pool_answers.hpp"
 #include "gateway/responses.hpp"
 
 namespace sg {
@@ -18,27 +19,28 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-void gateway::login_callback(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+task<void> gateway::login_callback(http_request& req, http_response& res, const std::string& slug) {
   auto idp = find_provider(slug);
-  if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
-  if (!within_rate_limit(req, res, "callback")) return;
+  if (!idp) co_return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!co_await within_rate_limit(req, res, "callback")) co_return;
   auto started = std::chrono::steady_clock::now();
   metrics_.count("socialgate_login_attempts_total", "provider=\"" + slug + "\"");
   if (req.get_param_value("state").size() > max_state_length || req.get_param_value("code").size() > max_code_length) {
     login_failed(slug, "malformed");
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "oversized parameter"}});
-    return send_error(req, res, 400, "The sign-in response is malformed.");
+    co_return send_error(req, res, 400, "The sign-in response is malformed.");
   }
-  if (req.has_param("error")) return callback_idp_error(req, res, slug);
+  if (req.has_param("error")) co_return co_await callback_idp_error(req, res, slug);
 
-  auto flow = callback_validate(req, res, slug);
-  if (!flow) return;
-  auto identity = callback_exchange(req, slug, *flow);
-  auto outcome = callback_provision(*idp, *flow, identity);
-  callback_complete(req, res, slug, *flow, outcome, started);
+  auto flow = co_await callback_validate(req, res, slug);
+  if (!flow) co_return;
+  auto identity = co_await callback_exchange(req, res, slug, *flow);
+  if (!identity) co_return;
+  auto outcome = co_await callback_provision(*idp, *flow, *identity);
+  co_await callback_complete(req, res, slug, *flow, outcome, started);
 }
 
-void gateway::callback_idp_error(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+task<void> gateway::callback_idp_error(http_request& req, http_response& res, const std::string& slug) {
   auto state = req.get_param_value("state");
   auto error = req.get_param_value("error").substr(0, 64);
   auto description = req.get_param_value("error_description").substr(0, 300);
@@ -47,24 +49,25 @@ void gateway::callback_idp_error(const httplib::Request& req, httplib::Response&
   // error link replayed from another browser (a state seen in a Referer or a log) consumes
   // nothing and cancels nothing. Without a state there is no flow to end: the IdP's message is
   // shown (400), and nothing else happens.
-  auto claim = state.empty() ? flow_claim{} : deps_.flows.consume_for(state, binding_hash_of(req), slug);
+  flow_claim claim;
+  if (!state.empty()) claim = co_await deps_.flows.consume_for(state, binding_hash_of(req), slug);
   if (claim.status != flow_claim_status::consumed) {
     login_failed(slug, "idp_error_refused");
     log_event(log_level::warning, "callback_refused",
               {{"provider", slug}, {"reason", state.empty() ? "error callback without state" : "error callback for a flow that is not this browser's"}});
-    if (state.empty()) return send_error(req, res, 400, idp_message);
-    return send_error(req, res, 400,
-                      "This sign-in was not started in this browser, or it has already ended. Start the sign-in again.");
+    if (state.empty()) co_return send_error(req, res, 400, idp_message);
+    co_return send_error(req, res, 400,
+                         "This sign-in was not started in this browser, or it has already ended. Start the sign-in again.");
   }
   // Rule 2: the user cancelled at the IdP (back to the login page), or the IdP failed.
   login_failed(slug, error == "access_denied" ? "access_denied" : "idp_error");
   log_event(log_level::info, "callback_idp_error", {{"provider", slug}, {"error", error}});
-  if (error == "access_denied") return send_redirect(res, "/auth/login");
+  if (error == "access_denied") co_return send_redirect(res, "/auth/login");
   send_error(req, res, 400, idp_message);
 }
 
-std::optional<flow_record> gateway::callback_validate(const httplib::Request& req, httplib::Response& res,
-                                                      const std::string& slug) {
+task<std::optional<flow_record>> gateway::callback_validate(http_request& req, http_response& res,
+                                                            const std::string& slug) {
   auto refuse = [&](const char* reason, const std::string& detail) -> std::optional<flow_record> {
     login_failed(slug, reason);
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", reason}});
@@ -73,58 +76,56 @@ std::optional<flow_record> gateway::callback_validate(const httplib::Request& re
   };
   auto state = req.get_param_value("state");
   if (state.empty() || req.get_param_value("code").empty())
-    return refuse("malformed", "The sign-in response has no code or state. Start the sign-in again.");
+    co_return refuse("malformed", "The sign-in response has no code or state. Start the sign-in again.");
 
   // Rule 2: one check-and-delete in Redis, before any call to the IdP. A state from another
   // browser or for another provider consumes nothing, so the right browser can still finish.
-  auto claim = deps_.flows.consume_for(state, binding_hash_of(req), slug);
+  auto claim = co_await deps_.flows.consume_for(state, binding_hash_of(req), slug);
   switch (claim.status) {
-    case flow_claim_status::consumed: return claim.record;
+    case flow_claim_status::consumed: co_return claim.record;
     case flow_claim_status::other_browser:
-      return refuse("browser mismatch", "This sign-in was started in another browser. Start the sign-in again here.");
+      co_return refuse("browser mismatch", "This sign-in was started in another browser. Start the sign-in again here.");
     case flow_claim_status::other_provider:
-      return refuse("provider mismatch", "This sign-in was started for another provider.");
+      co_return refuse("provider mismatch", "This sign-in was started for another provider.");
     case flow_claim_status::missing: break;
   }
-  return refuse("unknown state", "This sign-in link is expired or was already used. Start the sign-in again.");
+  co_return refuse("unknown state", "This sign-in link is expired or was already used. Start the sign-in again.");
 }
 
-// Rules 3 and 4: the code for tokens (same redirect_uri, the PKCE verifier) and the identity.
-// The RFC 9207 `iss` check is the OIDC provider's, made before it sends the code anywhere.
-external_identity gateway::callback_exchange(const httplib::Request& req, const std::string& slug,
-                                             const flow_record& flow) {
+// Rules 3 and 4: the code for tokens (same redirect_uri, the PKCE verifier) and the identity,
+// on one of the provider's workers. The RFC 9207 `iss` check is the OIDC provider's, made
+// before it sends the code anywhere.
+task<std::optional<external_identity>> gateway::callback_exchange(http_request& req, http_response& res,
+                                                                  const std::string& slug, const flow_record& flow) {
   auto idp_started = std::chrono::steady_clock::now();
-  try {
-    auto identity = deps_.pools.fetch_identity(slug, {req.get_param_value("code"), flow.code_verifier,
-                                                      flow.redirect_uri, flow.nonce, req.has_param("iss"),
-                                                      req.get_param_value("iss")});
-    metrics_.observe_ms("socialgate_idp_call_seconds", "provider=\"" + slug + "\"", ms_since(idp_started));
-    return identity;
-  } catch (const provider_error& e) {
-    login_failed(slug, e.what_kind == provider_error::kind::rejected       ? "idp_rejected"
-                       : e.what_kind == provider_error::kind::bad_response ? "idp_bad_response"
-                                                                           : "idp_unavailable");
-    throw;
-  } catch (const pool_unavailable&) {
-    login_failed(slug, "provider_unavailable");
-    throw;
+  code_exchange exchange{req.get_param_value("code"), flow.code_verifier, flow.redirect_uri, flow.nonce,
+                         req.has_param("iss"),        req.get_param_value("iss")};
+  auto result = co_await await_callback<identity_result>([&](std::function<void(identity_result)> done) {
+    deps_.pools.fetch_identity(slug, std::move(exchange), std::move(done));
+  });
+  if (result.error != pool_error::none) {
+    login_failed(slug, login_failure_reason(result.error));
+    send_pool_failure(req, res, result.error, result.message);
+    co_return std::nullopt;
   }
+  metrics_.observe_ms("socialgate_idp_call_seconds", "provider=\"" + slug + "\"", ms_since(idp_started));
+  co_return std::move(result.identity);
 }
 
-callback_outcome gateway::callback_provision(const provider_descriptor& idp, const flow_record& flow,
-                                             const external_identity& identity) {
-  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) return {"", "Unverified email"};
+task<callback_outcome> gateway::callback_provision(const provider_descriptor& idp, const flow_record& flow,
+                                                   const external_identity& identity) {
+  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) co_return callback_outcome{"", "Unverified email"};
   try {
     if (!flow.connect_user_id.empty()) {
-      auto user_id = deps_.users.connect(identity, flow.connect_user_id).id;
+      auto user_id = (co_await deps_.users.connect(identity, flow.connect_user_id)).id;
       log_event(log_level::info, "identity_connected", {{"provider", idp.slug}, {"user_id", user_id}});
-      return {user_id, ""};
+      co_return callback_outcome{user_id, ""};
     }
-    auto provisioned = deps_.users.provision(identity, idp.created_via);
+    auto provisioned = co_await deps_.users.provision(identity, idp.created_via);
     log_event(log_level::info, "login",
               {{"provider", idp.slug}, {"user_id", provisioned.user.id}, {"created", provisioned.created},
                {"joined_by_email", provisioned.joined}});
-    return {provisioned.user.id, ""};
+    co_return callback_outcome{provisioned.user.id, ""};
   } catch (const account_conflict&) {
     login_failed(idp.slug, "account_conflict");
     throw;
@@ -133,16 +134,16 @@ callback_outcome gateway::callback_provision(const provider_descriptor& idp, con
 
 // Rule 5: the cvat-ui flow hands the CVAT UI socialgate's own one-time code (traded for a key
 // at login/token); the direct flow sets the cookies and redirects to `next`.
-void gateway::callback_complete(const httplib::Request& req, httplib::Response& res, const std::string& slug,
-                                const flow_record& flow, const callback_outcome& outcome,
-                                std::chrono::steady_clock::time_point started) {
+task<void> gateway::callback_complete(http_request& req, http_response& res, const std::string& slug,
+                                      const flow_record& flow, const callback_outcome& outcome,
+                                      std::chrono::steady_clock::time_point started) {
   auto provider_label = "provider=\"" + slug + "\"";
   auto record_success = [&] {
     metrics_.count("socialgate_login_successes_total", provider_label);
     metrics_.observe_ms("socialgate_login_seconds", provider_label, ms_since(started));
   };
   if (deps_.config.flow == "cvat-ui") {
-    auto one_time = deps_.login_codes.issue({slug, outcome.user_id, outcome.refusal, flow.binding_hash});
+    auto one_time = co_await deps_.login_codes.issue({slug, outcome.user_id, outcome.refusal, flow.binding_hash});
     if (!outcome.refusal.empty()) login_failed(slug, "unverified_email");
     else record_success();
     // CVAT 2.4's UI (cvat-ui/src/components/login-with-social-app/login-with-social-app.tsx)
@@ -151,19 +152,21 @@ void gateway::callback_complete(const httplib::Request& req, httplib::Response& 
     // `provider` is the auth_config.yml IdP's id.
     const std::string oidc_prefix = "oidc/";
     bool sso = slug.rfind(oidc_prefix, 0) == 0;
-    return send_redirect(res, deps_.config.base_url + (sso ? "/auth/login-with-oidc/?" : "/auth/login-with-social-app/?") +
-                                  build_query({{"provider", sso ? slug.substr(oidc_prefix.size()) : slug},
-                                               {"code", one_time},
-                                               {"process", flow.process},
-                                               {"scope", flow.scope},
-                                               {"auth_params", flow.auth_params}}));
+    query_params ui_query{{"provider", sso ? slug.substr(oidc_prefix.size()) : slug},
+                          {"code", one_time},
+                          {"process", flow.process},
+                          {"scope", flow.scope},
+                          {"auth_params", flow.auth_params}};
+    send_redirect(res, deps_.config.base_url + (sso ? "/auth/login-with-oidc/?" : "/auth/login-with-social-app/?") +
+                           build_query(ui_query));
+    co_return;
   }
   if (!outcome.refusal.empty()) {
     login_failed(slug, "unverified email");
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "unverified email"}});
-    return send_error(req, res, 400, outcome.refusal);
+    co_return send_error(req, res, 400, outcome.refusal);
   }
-  auto session = deps_.sessions.create(outcome.user_id, slug, req.get_header_value("User-Agent"));
+  auto session = co_await deps_.sessions.create(outcome.user_id, slug, req.get_header_value("User-Agent"));
   record_success();
   set_session_cookies(res, session);
   send_redirect(res, next_policy_.validate(flow.next).value_or("/"));

@@ -6,8 +6,8 @@
 
 namespace sg {
 
-void gateway::login_page(const httplib::Request& req, httplib::Response& res) {
-  if (authenticate(req)) return account_page(req, res);
+task<void> gateway::login_page(http_request& req, http_response& res) {
+  if (co_await authenticate(req)) co_return co_await account_page(req, res);
   auto next = next_policy_.validate(req.has_param("next") ? req.get_param_value("next") : "").value_or("/");
   send_page(res, 200, "Sign in", "<h1>Sign in</h1>\n" + sign_in_buttons(next));
 }

@@ -5,6 +5,7 @@
 #include "gateway/cookies.hpp"
 #include "gateway/cvat_login_options.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/pool_answers.hpp"
 #include "gateway/responses.hpp"
 
 namespace sg {
@@ -13,12 +14,12 @@ constexpr long binding_cookie_age = 365L * 24 * 3600;
 constexpr std::size_t max_start_body = 8192;
 }  // namespace
 
-std::string gateway::binding_hash_of(const httplib::Request& req) const {
+std::string gateway::binding_hash_of(const http_request& req) const {
   auto binding = cookie(req, deps_.config.binding_cookie_name);
   return looks_like_token(binding) ? sha256_hex(binding) : "";
 }
 
-bool gateway::csrf_token_matches(const httplib::Request& req, const authenticated_request& auth,
+bool gateway::csrf_token_matches(const http_request& req, const authenticated_request& auth,
                                  const std::string& presented) const {
   auto csrf_cookie = cookie(req, deps_.config.csrf_cookie_name);
   return !presented.empty() && constant_time_equal(presented, csrf_cookie) &&
@@ -27,51 +28,58 @@ bool gateway::csrf_token_matches(const httplib::Request& req, const authenticate
 
 // process=connect links the identity to the signed-in user: a session, and (with cookie
 // authentication) the CSRF token in X-CSRFTOKEN or the form's csrfmiddlewaretoken.
-std::optional<std::string> gateway::connect_target(const httplib::Request& req, httplib::Response& res) {
-  auto auth = authenticate(req);
+task<std::optional<std::string>> gateway::connect_target(http_request& req, http_response& res) {
+  auto auth = co_await authenticate(req);
   if (!auth) {
     send_error(req, res, 401, "Sign in first to connect another account.");
-    return std::nullopt;
+    co_return std::nullopt;
   }
+  // The token from the header or the form body, never from the query string: a URL carrying
+  // it would end up in proxies' logs and Referer headers.
   auto presented = req.has_header("X-CSRFTOKEN") ? req.get_header_value("X-CSRFTOKEN")
-                                                 : req.get_param_value("csrfmiddlewaretoken");
+                                                 : form_field(req, "csrfmiddlewaretoken");
   if (auth->via_cookie && !csrf_token_matches(req, *auth, presented)) {
     log_event(log_level::warning, "csrf_refused", {{"path", req.path}});
     send_error(req, res, 403, "CSRF check failed: send the csrftoken cookie's value as X-CSRFTOKEN or csrfmiddlewaretoken.");
-    return std::nullopt;
+    co_return std::nullopt;
   }
-  return auth->session.user_id;
+  co_return auth->session.user_id;
 }
 
-void gateway::login_start(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
+task<void> gateway::login_start(http_request& req, http_response& res, const std::string& slug) {
   auto idp = find_provider(slug);
-  if (!idp) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!idp) co_return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
   bool by_post = req.method == "POST";
-  if (by_post && req.body.size() > max_start_body) return send_error(req, res, 413, "Request body too large.");
-  // With POST the values may come in the query or the form body (cpp-httplib merges both).
-  auto param = [&](const char* name) { return req.has_param(name) ? req.get_param_value(name) : std::string(); };
+  if (by_post && req.body.size() > max_start_body) co_return send_error(req, res, 413, "Request body too large.");
+  // With POST the values may come in the query or the form body; the query's wins, as it did
+  // when cpp-httplib merged the form into the query parameters.
+  auto form = by_post && is_form_post(req) ? parse_form(req.body) : std::nullopt;
+  auto param = [&](const char* name) {
+    if (req.has_param(name)) return req.get_param_value(name);
+    return form ? find_param(*form, name).value_or("") : std::string();
+  };
   if (param("process") == "connect" && !by_post) {
     log_event(log_level::warning, "connect_refused", {{"provider", slug}, {"reason", "GET"}});
     res.set_header("Allow", "POST");
-    return send_error(req, res, 405,
-                      "Linking another account must be started with POST, carrying the CSRF token "
-                      "(X-CSRFTOKEN header or csrfmiddlewaretoken field).");
+    co_return send_error(req, res, 405,
+                         "Linking another account must be started with POST, carrying the CSRF token "
+                         "(X-CSRFTOKEN header or csrfmiddlewaretoken field).");
   }
-  if (!within_rate_limit(req, res, "login")) return;
+  if (!co_await within_rate_limit(req, res, "login")) co_return;
   auto next = next_policy_.validate(param("next"));
   if (!next) {
     log_event(log_level::warning, "next_refused", {{"provider", slug}});
-    return send_error(req, res, 400, "The 'next' address is not on this site; refusing to redirect there.");
+    co_return send_error(req, res, 400, "The 'next' address is not on this site; refusing to redirect there.");
   }
   auto cvat = parse_cvat_login_options(param("process"), param("scope"), param("auth_params"), *idp);
   if (!cvat.options) {
     log_event(log_level::warning, "login_options_refused", {{"provider", slug}});
-    return send_error(req, res, 400, cvat.error);
+    co_return send_error(req, res, 400, cvat.error);
   }
   std::string connect_user;
   if (cvat.options->process == "connect") {
-    auto user = connect_target(req, res);
-    if (!user) return;
+    auto user = co_await connect_target(req, res);
+    if (!user) co_return;
     connect_user = *user;
   }
 
@@ -95,12 +103,16 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
   if (idp->uses_nonce) flow.nonce = random_token(32);
   authorize_request authorize{state, pkce_s256_challenge(flow.code_verifier), flow.nonce, flow.redirect_uri,
                               cvat.options->extra_scopes, cvat.options->extra_params};
-  auto url = deps_.pools.authorize_url(slug, authorize);
-  if (deps_.flows.put(state, flow, client_of(req)) == flow_put_result::address_limit) {
+  // Only the provider's breaker is asked; the URL is built here, without a worker.
+  auto started = co_await await_callback<login_start_result>([&](std::function<void(login_start_result)> done) {
+    deps_.pools.start_login(slug, std::move(authorize), std::move(done));
+  });
+  if (started.error != pool_error::none) co_return send_pool_failure(req, res, started.error, started.message);
+  if (co_await deps_.flows.put(state, flow, client_of(req)) == flow_put_result::address_limit) {
     metrics_.count("socialgate_flows_refused_total", "");
     log_event(log_level::warning, "flow_limit", {{"provider", slug}});
     res.set_header("Retry-After", std::to_string(deps_.flows.ttl_seconds()));
-    return send_error(req, res, 429, "Too many sign-ins in progress from your address. Finish one or try again later.");
+    co_return send_error(req, res, 429, "Too many sign-ins in progress from your address. Finish one or try again later.");
   }
 
   if (new_binding) {
@@ -109,7 +121,7 @@ void gateway::login_start(const httplib::Request& req, httplib::Response& res, c
     attributes.secure = deps_.config.secure_cookies;
     res.set_header("Set-Cookie", make_set_cookie(deps_.config.binding_cookie_name, binding, attributes));
   }
-  send_redirect(res, url);
+  send_redirect(res, started.url);
   if (by_post) res.status = 303;  // the browser follows with a GET to the IdP
 }
 

@@ -6,29 +6,50 @@
 
 namespace sg {
 
-void gateway::healthz(const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); }
+task<void> gateway::healthz(http_request&, http_response& res) {
+  send_json(res, 200, R"({"status":"ok"})");
+  co_return;
+}
 
 // Redis is ready when it takes a write, not only a PING: under `maxmemory` with `noeviction`,
 // on a replica made read-only or during a failover PING still answers while every login fails.
 // The probe key is tiny and expires by itself.
 namespace {
-std::string redis_readiness_problem(redis_pool& redis, const std::string& prefix) {
-  if (!redis.ping()) return "Redis does not answer PING";
+// The commands are named variables: GCC 12 miscompiles a braced list inside a co_await
+// ("array used as initializer").
+task<std::string> redis_readiness_problem(redis_executor& redis, std::string prefix) {
+  redis_command_args ping{"PING"};
+  redis_command_args probe{"SET", prefix + "readyz-probe", "1", "PX", "10000"};
+  bool pong = false;
   try {
-    redis.command({"SET", prefix + "readyz-probe", "1", "PX", "10000"});
-  } catch (const std::exception& e) {
-    return std::string("Redis refuses writes: ") + e.what();
+    auto reply = co_await redis.exec(std::move(ping));
+    pong = reply.type == redis_value::kind::status && reply.text == "PONG";
+  } catch (const std::exception&) {
   }
-  return "";
+  if (!pong) co_return std::string("Redis does not answer PING");
+  std::string problem;
+  try {
+    co_await redis.exec(std::move(probe));
+  } catch (const std::exception& e) {
+    problem = std::string("Redis refuses writes: ") + e.what();
+  }
+  co_return problem;
+}
+
+// Every pool's status, as the pools report it (a pool that does not answer in time says so).
+auto pool_statuses(provider_pools& pools) {
+  return await_callback<std::vector<pool_status>>(
+      [&pools](std::function<void(std::vector<pool_status>)> done) { pools.status(std::move(done)); });
 }
 }  // namespace
 
-void gateway::readyz(const httplib::Request&, httplib::Response& res) {
-  auto redis_problem = redis_readiness_problem(deps_.redis, deps_.config.redis_prefix);
+task<void> gateway::readyz(http_request&, http_response& res) {
+  auto redis_problem = co_await redis_readiness_problem(deps_.redis, deps_.config.redis_prefix);
   bool redis_ok = redis_problem.empty();
   nlohmann::json providers = nlohmann::json::object();
   bool pools_ok = true;
-  for (const auto& pool : deps_.pools.status()) {
+  auto pools = co_await pool_statuses(deps_.pools);
+  for (const auto& pool : pools) {
     bool idp_ready = pool.idp_ready;  // e.g. OIDC discovery loaded
     pools_ok = pools_ok && pool.ready && idp_ready;
     providers[pool.slug] = {{"ready", pool.ready && idp_ready}, {"idp_ready", idp_ready},          {"state", pool.state},
@@ -47,7 +68,7 @@ void gateway::readyz(const httplib::Request&, httplib::Response& res) {
   send_json(res, ready ? 200 : 503, body.dump());
 }
 
-void gateway::metrics(const httplib::Request&, httplib::Response& res) {
+task<void> gateway::metrics(http_request&, http_response& res) {
   std::string out;
   auto line = [&](const std::string& name, const std::string& labels, double value) {
     auto whole = static_cast<long long>(value);
@@ -59,7 +80,7 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
   out += metrics_.render();
   try {
     // Over all replicas: flows started and consumed; the difference were never finished (or are open).
-    auto totals = deps_.flows.totals();
+    auto totals = co_await deps_.flows.totals();
     out += "# TYPE socialgate_flows_started_total counter\n";
     line("socialgate_flows_started_total", "", static_cast<double>(totals.started));
     out += "# TYPE socialgate_flows_finished_total counter\n";
@@ -69,13 +90,12 @@ void gateway::metrics(const httplib::Request&, httplib::Response& res) {
   } catch (const std::exception&) {
     // Redis down: the rest of the metrics still answer.
   }
-  out += "# TYPE socialgate_redis_errors_total counter\n";
-  line("socialgate_redis_errors_total", "", static_cast<double>(deps_.redis.errors()));
-  out += "# TYPE socialgate_redis_connections_in_use gauge\n";
-  line("socialgate_redis_connections_in_use", "", static_cast<double>(deps_.redis.in_use()));
+  // The loop's own series: its connections, its Redis client's errors and connections in use.
+  if (deps_.loop_metrics) deps_.loop_metrics(out);
   out += "# TYPE socialgate_provider_worker_restarts_total counter\n";
   out += "# TYPE socialgate_provider_pool_ready gauge\n";
-  for (const auto& pool : deps_.pools.status()) {
+  auto pools = co_await pool_statuses(deps_.pools);
+  for (const auto& pool : pools) {
     auto label = "provider=\"" + pool.slug + "\"";
     line("socialgate_provider_worker_restarts_total", label, static_cast<double>(pool.restarts));
     line("socialgate_provider_pool_ready", label, pool.ready ? 1 : 0);

@@ -20,17 +20,17 @@ constexpr char page_style[] =
     "border-radius:6px;background:#fff3f3}";
 }  // namespace
 
-bool wants_html(const httplib::Request& request) {
+bool wants_html(const http_request& request) {
   return request.get_header_value("Accept").find("text/html") != std::string::npos;
 }
 
-void send_json(httplib::Response& response, int status, const std::string& body) {
+void send_json(http_response& response, int status, const std::string& body) {
   response.status = status;
   response.set_header("Cache-Control", "no-store");
   response.set_content(body, "application/json");
 }
 
-void send_page(httplib::Response& response, int status, const std::string& title, const std::string& body_html) {
+void send_page(http_response& response, int status, const std::string& title, const std::string& body_html) {
   response.status = status;
   response.set_header("Cache-Control", "no-store");
   response.set_header("Content-Security-Policy",
@@ -47,7 +47,7 @@ void send_page(httplib::Response& response, int status, const std::string& title
                        "text/html; charset=utf-8");
 }
 
-void send_error(const httplib::Request& request, httplib::Response& response, int status, const std::string& detail) {
+void send_error(const http_request& request, http_response& response, int status, const std::string& detail) {
   if (wants_html(request)) {
     // A person sees a sentence, what to do next and a way back; the wording is the same as the
     // API's `detail`, so a support request quoting either matches the log line.
@@ -71,18 +71,18 @@ void send_error(const httplib::Request& request, httplib::Response& response, in
   response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void send_redirect(httplib::Response& response, const std::string& location) {
+void send_redirect(http_response& response, const std::string& location) {
   response.status = 302;
   response.set_header("Location", location);
   response.set_header("Cache-Control", "no-store");
 }
 
-bool is_form_post(const httplib::Request& request) {
+bool is_form_post(const http_request& request) {
   return request.method == "POST" &&
          request.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
 }
 
-std::string form_field(const httplib::Request& request, const std::string& name) {
+std::string form_field(const http_request& request, const std::string& name) {
   if (!is_form_post(request)) return "";
   auto form = parse_form(request.body);
   if (!form) return "";

@@ -32,11 +32,11 @@ std::string header_safe(const std::string& value) {
 }
 }  // namespace
 
-void gateway::users_self(const httplib::Request& req, httplib::Response& res) {
-  auto auth = authenticate(req);
-  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
-  auto user = deps_.users.find(auth->session.user_id);
-  if (!user) return send_error(req, res, 401, "The user of this session no longer exists.");
+task<void> gateway::users_self(http_request& req, http_response& res) {
+  auto auth = co_await authenticate(req);
+  if (!auth) co_return send_error(req, res, 401, "Authentication credentials were not provided.");
+  auto user = co_await deps_.users.find(auth->session.user_id);
+  if (!user) co_return send_error(req, res, 401, "The user of this session no longer exists.");
   // CVAT's own fields of /api/users/self (a plain user: no staff or superuser rights here);
   // last_login is when this session signed in.
   auto iso8601 = [](long long seconds) {
@@ -58,7 +58,7 @@ void gateway::users_self(const httplib::Request& req, httplib::Response& res) {
   send_json(res, 200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-bool gateway::csrf_ok(const httplib::Request& req, httplib::Response& res, const authenticated_request& auth) {
+bool gateway::csrf_ok(const http_request& req, http_response& res, const authenticated_request& auth) {
   if (!auth.via_cookie) return true;
   // Cookie authentication: the page must prove it can read the CSRF cookie (the X-CSRFTOKEN
   // header from scripts, the csrfmiddlewaretoken field from a plain form), and that cookie must
@@ -72,22 +72,22 @@ bool gateway::csrf_ok(const httplib::Request& req, httplib::Response& res, const
   return false;
 }
 
-void gateway::logout(const httplib::Request& req, httplib::Response& res) {
-  if (req.body.size() > 4096) return send_error(req, res, 413, "Request body too large.");
-  auto auth = authenticate(req);
-  if (auth && !csrf_ok(req, res, *auth)) return;
+task<void> gateway::logout(http_request& req, http_response& res) {
+  if (req.body.size() > 4096) co_return send_error(req, res, 413, "Request body too large.");
+  auto auth = co_await authenticate(req);
+  if (auth && !csrf_ok(req, res, *auth)) co_return;
   bool everywhere = false;
   if (is_form_post(req)) {
     everywhere = form_field(req, "all") == "true";
   } else if (!req.body.empty()) {
     auto body = parse_bounded_json(req.body).value_or(nlohmann::json(nlohmann::json::value_t::discarded));
     if (body.is_discarded() && req.get_header_value("Content-Type").find("json") != std::string::npos)
-      return send_error(req, res, 400, "The request body is not valid JSON.");
+      co_return send_error(req, res, 400, "The request body is not valid JSON.");
     if (body.is_object()) everywhere = body.value("all", false) == true;
   }
   if (auth) {
-    if (everywhere) deps_.sessions.revoke_all(auth->session.user_id);
-    else deps_.sessions.revoke(auth->secret);
+    if (everywhere) co_await deps_.sessions.revoke_all(auth->session.user_id);
+    else co_await deps_.sessions.revoke(auth->secret);
     metrics_.count("socialgate_sessions_revoked_total", "");
     log_event(log_level::info, "logout", {{"user_id", auth->session.user_id}, {"all", everywhere}});
   }
@@ -96,29 +96,30 @@ void gateway::logout(const httplib::Request& req, httplib::Response& res) {
   if (is_form_post(req)) {
     send_redirect(res, std::string(account_page_path) + "?signed_out=1");
     res.status = 303;
-    return;
+    co_return;
   }
   send_json(res, 200, R"({"detail":"Successfully logged out."})");
 }
 
-void gateway::list_sessions(const httplib::Request& req, httplib::Response& res) {
-  auto auth = authenticate(req);
-  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
+task<void> gateway::list_sessions(http_request& req, http_response& res) {
+  auto auth = co_await authenticate(req);
+  if (!auth) co_return send_error(req, res, 401, "Authentication credentials were not provided.");
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& s : deps_.sessions.list(auth->session.user_id))
+  auto sessions = co_await deps_.sessions.list(auth->session.user_id);
+  for (const auto& s : sessions)
     list.push_back({{"id", s.handle},         {"created", s.created},       {"last_seen", s.last_seen},
                     {"provider", s.provider}, {"user_agent", s.user_agent}, {"current", s.handle == auth->session.handle}});
   send_json(res, 200, list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-void gateway::revoke_session(const httplib::Request& req, httplib::Response& res, const std::string& handle) {
-  if (req.body.size() > 4096) return send_error(req, res, 413, "Request body too large.");
-  auto auth = authenticate(req);
-  if (!auth) return send_error(req, res, 401, "Authentication credentials were not provided.");
-  if (!csrf_ok(req, res, *auth)) return;
+task<void> gateway::revoke_session(http_request& req, http_response& res, const std::string& handle) {
+  if (req.body.size() > 4096) co_return send_error(req, res, 413, "Request body too large.");
+  auto auth = co_await authenticate(req);
+  if (!auth) co_return send_error(req, res, 401, "Authentication credentials were not provided.");
+  if (!csrf_ok(req, res, *auth)) co_return;
   // Only the user's own sessions: any other handle is "not found", never "forbidden".
-  if (!deps_.sessions.revoke_handle_of(auth->session.user_id, handle))
-    return send_error(req, res, 404, "No such session.");
+  if (!co_await deps_.sessions.revoke_handle_of(auth->session.user_id, handle))
+    co_return send_error(req, res, 404, "No such session.");
   metrics_.count("socialgate_sessions_revoked_total", "");
   log_event(log_level::info, "session_revoked", {{"user_id", auth->session.user_id}});
   const bool own = handle == auth->session.handle;
@@ -126,25 +127,27 @@ void gateway::revoke_session(const httplib::Request& req, httplib::Response& res
   if (is_form_post(req)) {  // a plain form: back to the account page, which shows what is left
     send_redirect(res, std::string(account_page_path) + (own ? "?signed_out=1" : ""));
     res.status = 303;
-    return;
+    co_return;
   }
   res.status = 204;
 }
 
-void gateway::verify(const httplib::Request& req, httplib::Response& res) {
-  auto auth = authenticate(req);
-  if (!auth) return send_json(res, 401, R"({"detail":"Authentication credentials were not provided."})");
-  auto user = deps_.users.find(auth->session.user_id);
-  if (!user) return send_json(res, 401, R"({"detail":"The user of this session no longer exists."})");
-  res.set_header("X-Auth-User-Id", header_safe(user->id));
-  res.set_header("X-Auth-Username", header_safe(user->username));
+// Forward auth on every request to the application: one EVALSHA that reads the session, checks
+// it and extends it when due, answered from the session's own copy of its user's fields.
+task<void> gateway::verify(http_request& req, http_response& res) {
+  auto credentials = credentials_of(req);
+  std::optional<verified_session> session;
+  if (credentials) session = co_await deps_.sessions.verify(credentials->secret);
+  if (!session) co_return send_json(res, 401, R"({"detail":"Authentication credentials were not provided."})");
+  res.set_header("X-Auth-User-Id", header_safe(session->user_id));
+  res.set_header("X-Auth-Username", header_safe(session->username));
   // Only an address socialgate vouches for (verified by an IdP trusted for email): the
   // application behind may treat it as the user's identity.
-  const bool vouched = user->email_vouched() && !header_safe(user->email).empty();
-  if (vouched) res.set_header("X-Auth-Email", header_safe(user->email));
+  const bool vouched = session->email_vouched && !header_safe(session->email).empty();
+  if (vouched) res.set_header("X-Auth-Email", header_safe(session->email));
   res.set_header("X-Auth-Email-Verified", vouched ? "true" : "false");
-  res.set_header("X-Auth-Provider", header_safe(auth->session.provider));
-  res.set_header("X-Auth-Session", auth->session.handle);  // the public handle, never the secret
+  res.set_header("X-Auth-Provider", header_safe(session->provider));
+  res.set_header("X-Auth-Session", session->handle);  // the public handle, never the secret
   send_json(res, 200, R"({"detail":"ok"})");
 }
 

@@ -9,19 +9,19 @@
 
 namespace sg {
 
-void gateway::login_token(const httplib::Request& req, httplib::Response& res, const std::string& slug) {
-  if (!find_provider(slug)) return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
-  if (!within_rate_limit(req, res, "token")) return;
-  if (req.body.size() > 8192) return send_error(req, res, 413, "Request body too large.");
+task<void> gateway::login_token(http_request& req, http_response& res, const std::string& slug) {
+  if (!find_provider(slug)) co_return send_error(req, res, 404, "Unknown or disabled sign-in provider.");
+  if (!co_await within_rate_limit(req, res, "token")) co_return;
+  if (req.body.size() > 8192) co_return send_error(req, res, 413, "Request body too large.");
   std::string code;
   if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
     auto body = parse_bounded_json(req.body).value_or(nlohmann::json(nlohmann::json::value_t::discarded));
-    if (!body.is_object()) return send_error(req, res, 400, "The request body is not a JSON object.");
+    if (!body.is_object()) co_return send_error(req, res, 400, "The request body is not a JSON object.");
     auto it = body.find("code");
     if (it != body.end() && it->is_string()) code = it->get<std::string>();
   } else {
     auto form = parse_form(req.body);
-    if (!form) return send_error(req, res, 400, "The request body is not a valid form.");
+    if (!form) co_return send_error(req, res, 400, "The request body is not a valid form.");
     code = find_param(*form, "code").value_or("");
   }
   auto refuse = [&](const char* reason, const std::string& detail) {
@@ -29,20 +29,20 @@ void gateway::login_token(const httplib::Request& req, httplib::Response& res, c
     log_event(log_level::warning, "token_refused", {{"provider", slug}, {"reason", reason}});
     send_error(req, res, 400, detail);
   };
-  if (code.empty() || code.size() > 256) return refuse("missing code", "The 'code' field is missing.");
+  if (code.empty() || code.size() > 256) co_return refuse("missing code", "The 'code' field is missing.");
   // One check-and-delete: only the browser the code was issued to redeems (and so uses it up);
   // anyone else's attempt leaves it for that browser.
-  auto claim = deps_.login_codes.redeem_for(code, binding_hash_of(req), slug);
+  auto claim = co_await deps_.login_codes.redeem_for(code, binding_hash_of(req), slug);
   if (claim.status == login_code_status::other_browser)
-    return refuse("browser mismatch", "This sign-in code was issued to another browser. Sign in again here.");
+    co_return refuse("browser mismatch", "This sign-in code was issued to another browser. Sign in again here.");
   if (claim.status == login_code_status::other_provider)
-    return refuse("provider mismatch", "This sign-in code was issued for another provider.");
+    co_return refuse("provider mismatch", "This sign-in code was issued for another provider.");
   if (claim.status != login_code_status::redeemed || !claim.record)
-    return refuse("unknown code", "This sign-in code is invalid, expired or already used. Sign in again.");
+    co_return refuse("unknown code", "This sign-in code is invalid, expired or already used. Sign in again.");
   const auto& record = claim.record;
-  if (!record->refusal.empty()) return refuse("refused login", record->refusal);
+  if (!record->refusal.empty()) co_return refuse("refused login", record->refusal);
 
-  auto session = deps_.sessions.create(record->user_id, slug, req.get_header_value("User-Agent"));
+  auto session = co_await deps_.sessions.create(record->user_id, slug, req.get_header_value("User-Agent"));
   set_session_cookies(res, session);
   send_json(res, 200, nlohmann::json{{"key", session.secret}}.dump());
 }
