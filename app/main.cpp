@@ -82,7 +82,7 @@ std::optional<int> refuse_old_layout(const sg::service_config& config, bool& unc
   unchecked = false;
   try {
     auto redis = one_connection(config);
-    auto found = sg::find_old_layout_key(redis, config.redis_prefix);
+    auto found = sg::sync_wait(sg::find_old_layout_key(redis, config.redis_prefix));
     if (!found) return std::nullopt;
     std::fprintf(stderr,
                  "socialgate: Redis holds account keys of the old layout (%s): stop every replica, run "

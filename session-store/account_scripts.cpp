@@ -23,7 +23,8 @@ namespace {
   "end\n"
 }  // namespace
 
-const char* const provision = SG_ACCOUNT_PRELUDE R"lua(
+const redis_script& provision() {
+  static const redis_script script(SG_ACCOUNT_PRELUDE R"lua(
 local member = ARGV[2]
 local verified, trusted = ARGV[4] == '1', ARGV[5] == '1'
 
@@ -87,9 +88,12 @@ end
 local denied = commit()
 if denied then return {'denied', denied} end
 return {'created', id}
-)lua";
+)lua");
+  return script;
+}
 
-const char* const connect = SG_ACCOUNT_PRELUDE R"lua(
+const redis_script& connect() {
+  static const redis_script script(SG_ACCOUNT_PRELUDE R"lua(
 local uid, member = ARGV[2], ARGV[3]
 if not user_exists(uid) then return {'no_user', ''} end
 local linked = redis.call('GET', KEYS[1])
@@ -100,7 +104,9 @@ plan('SET', KEYS[1], uid)
 local denied = commit()
 if denied then return {'denied', denied} end
 return {'linked', uid}
-)lua";
+)lua");
+  return script;
+}
 
 #undef SG_ACCOUNT_PRELUDE
 

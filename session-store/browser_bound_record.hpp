@@ -5,7 +5,8 @@
 // (Referer, logs) can neither use it nor cancel the right browser's login.
 #include <string>
 
-#include "session-store/redis_pool.hpp"
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 
 namespace sg {
 
@@ -17,8 +18,9 @@ struct bound_take {
 };
 
 // The record under `key` must be JSON with "binding" and "provider". `taken_counter_key`, when
-// not empty, is incremented in the same step as the delete.
-bound_take take_browser_bound_record(redis_pool& redis, const std::string& key, const std::string& binding_hash,
-                                     const std::string& provider, const std::string& taken_counter_key = "");
+// not empty, is incremented after a take (its own command: the script touches the record's key
+// only, so it stays within one Redis Cluster slot).
+task<bound_take> take_browser_bound_record(redis_executor& redis, std::string key, std::string binding_hash,
+                                           std::string provider, std::string taken_counter_key = "");
 
 }  // namespace sg

@@ -3,8 +3,10 @@
 // The key is a hash of `state`, so a Redis dump yields no usable state value.
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "session-store/redis_pool.hpp"
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 
 namespace sg {
 
@@ -39,16 +41,18 @@ struct flow_claim {
 
 class flow_store {
  public:
-  flow_store(redis_pool& redis, std::string prefix, long ttl_seconds, flow_limits limits = {})
+  flow_store(redis_executor& redis, std::string prefix, long ttl_seconds, flow_limits limits = {})
       : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds), limits_(limits) {}
 
-  // Stores the flow and applies the limits atomically (one Lua script).
-  flow_put_result put(const std::string& state, const flow_record& record, const std::string& client_address = "");
+  // Stores the flow and applies the limits: the address's start counter first (a refused start
+  // writes nothing else), then the record (SET NX), then the browser's set of open flows, whose
+  // oldest beyond the cap are dropped. Each step touches one key (one Redis Cluster slot).
+  task<flow_put_result> put(std::string state, flow_record record, std::string client_address = "");
   // The callback's way in: one Lua check-and-delete that deletes the flow only when it was
   // started by this browser (`binding_hash`, the hash of the caller's binding cookie; empty when
   // it has none) for this provider. Anyone else who saw the state (Referer, logs) consumes
   // nothing, so they cannot cancel the right browser's login. A second consume finds nothing.
-  flow_claim consume_for(const std::string& state, const std::string& binding_hash, const std::string& provider);
+  task<flow_claim> consume_for(std::string state, std::string binding_hash, std::string provider);
   std::string key_for(const std::string& state) const;
   long ttl_seconds() const { return ttl_seconds_; }
   // Counted over all replicas: flows started, and flows consumed by a callback.
@@ -56,10 +60,12 @@ class flow_store {
     long long started = 0;
     long long finished = 0;
   };
-  counts totals();
+  task<counts> totals();
 
  private:
-  redis_pool& redis_;
+  task<void> drop_oldest_beyond_cap(std::string browser_key, std::vector<redis_value> members, std::string kept);
+
+  redis_executor& redis_;
   std::string prefix_;
   long ttl_seconds_;
   flow_limits limits_;

@@ -33,54 +33,64 @@ std::string glob_escape(const std::string& text) {
   return out;
 }
 
-// Calls `visit` for each old-layout key until it returns false. SCAN in small steps, so a
-// large keyspace (sessions, flows) never blocks the server.
-template <typename Visit>
-void scan_old_keys(redis_pool& redis, const std::string& prefix, Visit visit) {
-  std::string cursor = "0";
-  do {
-    auto reply = redis.command({"SCAN", cursor, "MATCH", glob_escape(prefix) + "*", "COUNT", "500"});
-    if (reply.elements.size() != 2) throw redis_command_error("unexpected SCAN reply");
-    cursor = reply.elements[0].text;
-    for (const auto& key : reply.elements[1].elements)
-      if (auto found = classify(key.text, prefix))
-        if (!visit(key.text, *found)) return;
-  } while (cursor != "0");
+// One SCAN step in small counts, so a large keyspace (sessions, flows) never blocks the server.
+struct scan_page {
+  std::string next_cursor;  // "0" after the last page
+  std::vector<std::string> keys;
+};
+
+task<scan_page> scan_step(redis_executor& redis, std::string cursor, std::string prefix) {
+  redis_command_args scan{"SCAN", std::move(cursor), "MATCH", glob_escape(prefix) + "*", "COUNT", "500"};
+  auto reply = co_await redis.exec(std::move(scan));
+  if (reply.elements.size() != 2) throw redis_command_error("unexpected SCAN reply");
+  scan_page page{reply.elements[0].text, {}};
+  for (const auto& key : reply.elements[1].elements) page.keys.push_back(key.text);
+  co_return page;
 }
 }  // namespace
 
-std::optional<std::string> find_old_layout_key(redis_pool& redis, const std::string& prefix) {
+task<std::optional<std::string>> find_old_layout_key(redis_executor& redis, std::string prefix) {
   // Every old deployment that ever made a user has the sequence: one cheap look first.
-  if (redis.command({"EXISTS", prefix + "user-seq"}).integer == 1) return prefix + "user-seq";
-  std::optional<std::string> found;
-  scan_old_keys(redis, prefix, [&](const std::string&, const old_key& key) {
-    found = prefix + key.kind + ":*";
-    return false;
-  });
-  return found;
+  redis_command_args sequence{"EXISTS", prefix + "user-seq"};
+  if ((co_await redis.exec(std::move(sequence))).integer == 1) co_return prefix + "user-seq";
+  std::string cursor = "0";
+  do {
+    auto page = co_await scan_step(redis, cursor, prefix);
+    for (const auto& key : page.keys)
+      if (auto found = classify(key, prefix)) co_return prefix + found->kind + ":*";
+    cursor = std::move(page.next_cursor);
+  } while (cursor != "0");
+  co_return std::nullopt;
 }
 
 migration_report migrate_keys(redis_pool& redis, const std::string& prefix) {
   migration_report report;
   const auto target = account_key_prefix(prefix);
   std::vector<std::string> moved_users;
-  scan_old_keys(redis, prefix, [&](const std::string& name, const old_key& key) {
-    if (key.kind == "user-seq") {
-      report.sequence_removed = redis.command({"DEL", name}).integer == 1 || report.sequence_removed;
-      return true;
+  std::string cursor = "0";
+  do {
+    auto page = sync_wait(scan_step(redis, cursor, prefix));
+    for (const auto& name : page.keys) {
+      auto key = classify(name, prefix);
+      if (!key) continue;
+      if (key->kind == "user-seq") {
+        report.sequence_removed = redis.command({"DEL", name}).integer == 1 || report.sequence_removed;
+        continue;
+      }
+      if (key->kind == "user") moved_users.push_back(key->rest);
+      auto done = redis.command({"RENAMENX", name, target + key->kind + ":" + key->rest}).integer == 1;
+      if (done) ++report.moved[key->kind];
+      else ++report.left_in_place;
     }
-    if (key.kind == "user") moved_users.push_back(key.rest);
-    auto done = redis.command({"RENAMENX", name, target + key.kind + ":" + key.rest}).integer == 1;
-    if (done) ++report.moved[key.kind];
-    else ++report.left_in_place;
-    return true;
-  });
+    cursor = std::move(page.next_cursor);
+  } while (cursor != "0");
   // The old layout had no email_trusted: the old code joined on any verified address, and only
   // GitHub and Google are trusted by default, so a user is vouched for only when every identity
-  // it has comes from one of them.
+  // it has comes from one of them. (Sessions of the old version carry no copy of the user:
+  // verify reads the user once for each of them, after this, and stores what it read.)
   user_store users(redis, prefix);
   for (const auto& id : moved_users) {
-    auto user = users.find(id);
+    auto user = sync_wait(users.find(id));
     if (!user || redis.command({"HEXISTS", users.user_key(id), "email_trusted"}).integer == 1) continue;
     bool trusted = user->email_verified && !user->identities.empty();
     for (const auto& identity : user->identities)

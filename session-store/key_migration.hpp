@@ -8,13 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 #include "session-store/redis_pool.hpp"
 
 namespace sg {
 
 // The kind of old-layout account key found first (e.g. "sg:email:*"), or nullopt when none.
-// Never returns the key itself: it may hold an email address.
-std::optional<std::string> find_old_layout_key(redis_pool& redis, const std::string& prefix);
+// Never returns the key itself: it may hold an email address. Asynchronous: the user store
+// looks before its first account write when start-up could not (command-line tools and
+// start-up run it on a redis_pool through sync_wait).
+task<std::optional<std::string>> find_old_layout_key(redis_executor& redis, std::string prefix);
 
 struct migration_report {
   std::map<std::string, long> moved;        // by kind ("user", "identity", ...)
@@ -24,6 +28,7 @@ struct migration_report {
 };
 
 // Renames every old-layout account key into the new layout, keeping user ids; idempotent.
+// Blocking: `socialgate migrate-keys`, run with every replica stopped.
 migration_report migrate_keys(redis_pool& redis, const std::string& prefix);
 
 }  // namespace sg

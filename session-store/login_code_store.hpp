@@ -4,7 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "session-store/redis_pool.hpp"
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 
 namespace sg {
 
@@ -24,19 +25,19 @@ struct login_code_claim {
 
 class login_code_store {
  public:
-  login_code_store(redis_pool& redis, std::string prefix, long ttl_seconds)
+  login_code_store(redis_executor& redis, std::string prefix, long ttl_seconds)
       : redis_(redis), prefix_(std::move(prefix)), ttl_seconds_(ttl_seconds) {}
   // Mints a code for `record` and returns it.
-  std::string issue(const login_code_record& record);
+  task<std::string> issue(login_code_record record);
   // One Lua check-and-delete: the code is redeemed (deleted) only by the browser it was issued
   // to (`binding_hash` of the caller's binding cookie, empty when none) for this provider; any
   // other attempt consumes nothing, so a code seen in a log or a Referer cannot be burnt by a
   // third party. Redeemed at most once.
-  login_code_claim redeem_for(const std::string& code, const std::string& binding_hash, const std::string& provider);
+  task<login_code_claim> redeem_for(std::string code, std::string binding_hash, std::string provider);
   std::string key_for(const std::string& code) const;
 
  private:
-  redis_pool& redis_;
+  redis_executor& redis_;
   std::string prefix_;
   long ttl_seconds_;
 };

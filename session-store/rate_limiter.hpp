@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "session-store/redis_pool.hpp"
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 
 namespace sg {
 
@@ -16,13 +17,13 @@ struct rate_decision {
 
 class rate_limiter {
  public:
-  rate_limiter(redis_pool& redis, std::string prefix, std::vector<rate_limit_rule> rules)
+  rate_limiter(redis_executor& redis, std::string prefix, std::vector<rate_limit_rule> rules)
       : redis_(redis), prefix_(std::move(prefix)), rules_(std::move(rules)) {}
   // Counts one request in `bucket` from `client`. A bucket without a rule is always allowed.
-  rate_decision check(const std::string& bucket, const std::string& client);
+  task<rate_decision> check(std::string bucket, std::string client);
 
  private:
-  redis_pool& redis_;
+  redis_executor& redis_;
   std::string prefix_;
   std::vector<rate_limit_rule> rules_;
 };

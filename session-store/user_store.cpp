@@ -53,11 +53,11 @@ std::string user_store::username_key(const std::string& username) const {
   return prefix_ + "username:" + lower_ascii(username);
 }
 
-void user_store::ensure_key_layout() {
-  if (layout_checked_) return;
+task<void> user_store::ensure_key_layout() {
+  if (layout_checked_) co_return;
   std::optional<std::string> found;
   try {
-    found = find_old_layout_key(redis_, base_prefix_);
+    found = co_await find_old_layout_key(redis_, base_prefix_);
   } catch (const redis_command_error& e) {
     // The Redis user may not run SCAN (an ACL): nothing to learn; never fail every login for it.
     log_event(log_level::warning, "key_layout_unchecked", {{"reason", e.what()}});
@@ -70,9 +70,10 @@ void user_store::ensure_key_layout() {
   layout_checked_ = true;
 }
 
-std::optional<user_record> user_store::find(const std::string& id) {
-  auto replies = redis_.pipeline({{"HGETALL", user_key(id)}, {"SMEMBERS", identities_key(id)}});
-  if (replies[0].elements.empty()) return std::nullopt;
+task<std::optional<user_record>> user_store::find(std::string id) {
+  std::vector<redis_command_args> reads{{"HGETALL", user_key(id)}, {"SMEMBERS", identities_key(id)}};
+  auto replies = co_await redis_.exec_pipeline(std::move(reads));
+  if (replies[0].elements.empty()) co_return std::nullopt;
   user_record user;
   user.id = id;
   const auto& fields = replies[0].elements;
@@ -90,11 +91,11 @@ std::optional<user_record> user_store::find(const std::string& id) {
   }
   for (const auto& member : replies[1].elements) user.identities.push_back(member.text);
   std::sort(user.identities.begin(), user.identities.end());
-  return user;
+  co_return user;
 }
 
-provision_result user_store::provision(const external_identity& identity, const std::string& created_via) {
-  ensure_key_layout();
+task<provision_result> user_store::provision(external_identity identity, std::string created_via) {
+  co_await ensure_key_layout();
   const bool has_email = !identity.email.empty();
   // Usernames offered as is: valid and never reserved (username_policy).
   std::vector<std::string> plain;
@@ -104,24 +105,27 @@ provision_result user_store::provision(const external_identity& identity, const 
 
   // Bounded retries with fresh random ids and suffixes; never recursion.
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    redis_command_args args{"EVAL", account_scripts::provision, has_email ? "2" : "1",
-                            identity_key(identity.provider, identity.subject)};
-    if (has_email) args.push_back(email_key(identity.email));
-    for (const std::string& value :
-         {prefix_, identity.provider + ":" + identity.subject, identity.email,
-          std::string(identity.email_verified ? "1" : "0"), std::string(identity.email_trusted ? "1" : "0"),
-          identity.first_name, identity.last_name, created_via, std::to_string(unix_now())})
-      args.push_back(value);
+    std::vector<std::string> keys{identity_key(identity.provider, identity.subject)};
+    if (has_email) keys.push_back(email_key(identity.email));
+    std::vector<std::string> args{prefix_,
+                                  identity.provider + ":" + identity.subject,
+                                  identity.email,
+                                  identity.email_verified ? "1" : "0",
+                                  identity.email_trusted ? "1" : "0",
+                                  identity.first_name,
+                                  identity.last_name,
+                                  created_via,
+                                  std::to_string(unix_now())};
     args.push_back(std::to_string(ids_per_call));
     for (int i = 0; i < ids_per_call; ++i) args.push_back(new_user_id());
     args.push_back(std::to_string(plain.size() + suffixed_names_per_call));
     for (const auto& name : plain) args.push_back(name);
     for (int i = 0; i < suffixed_names_per_call; ++i) args.push_back(suffixed(base));
 
-    auto reply = redis_.command(args);
+    auto reply = co_await redis_.eval(account_scripts::provision(), std::move(keys), std::move(args));
     if (reply.elements.size() != 2) throw redis_command_error("unexpected reply from the provisioning script");
-    const auto& status = reply.elements[0].text;
-    const auto& user_id = reply.elements[1].text;
+    const auto status = reply.elements[0].text;
+    const auto user_id = reply.elements[1].text;
     if (status == "no_id" || status == "no_username") continue;
     if (status == "denied") refused_by_acl(user_id);
     if (status == "conflict")
@@ -130,25 +134,26 @@ provision_result user_store::provision(const external_identity& identity, const 
       throw account_conflict(
           "An account with this email address already exists. Sign in as usual, then link this "
           "provider from your account.");
-    auto user = find(user_id);
+    auto user = co_await find(user_id);
     if (!user) throw redis_command_error("the user just provisioned is missing");
-    return {*user, status == "created", status == "joined"};
+    co_return provision_result{std::move(*user), status == "created", status == "joined"};
   }
   throw redis_command_error("could not find a free user id and username");
 }
 
-user_record user_store::connect(const external_identity& identity, const std::string& user_id) {
-  ensure_key_layout();
-  auto reply = redis_.command({"EVAL", account_scripts::connect, "1", identity_key(identity.provider, identity.subject),
-                               prefix_, user_id, identity.provider + ":" + identity.subject});
+task<user_record> user_store::connect(external_identity identity, std::string user_id) {
+  co_await ensure_key_layout();
+  std::vector<std::string> keys{identity_key(identity.provider, identity.subject)};
+  std::vector<std::string> args{prefix_, user_id, identity.provider + ":" + identity.subject};
+  auto reply = co_await redis_.eval(account_scripts::connect(), std::move(keys), std::move(args));
   if (reply.elements.size() != 2) throw redis_command_error("unexpected reply from the link script");
   const auto& status = reply.elements[0].text;
   if (status == "denied") refused_by_acl(reply.elements[1].text);
   if (status == "no_user") throw account_conflict("The signed-in user no longer exists. Sign in again.");
   if (status == "conflict") throw account_conflict("This sign-in is already linked to another account.");
-  auto user = find(user_id);
+  auto user = co_await find(user_id);
   if (!user) throw account_conflict("The signed-in user no longer exists. Sign in again.");
-  return *user;
+  co_return std::move(*user);
 }
 
 }  // namespace sg

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "core/identity.hpp"
-#include "session-store/redis_pool.hpp"
+#include "core/task.hpp"
+#include "session-store/redis_executor.hpp"
 
 namespace sg {
 
@@ -47,7 +48,7 @@ std::string new_user_id();
 
 class user_store {
  public:
-  user_store(redis_pool& redis, std::string prefix)
+  user_store(redis_executor& redis, std::string prefix)
       : redis_(redis), base_prefix_(prefix), prefix_(account_key_prefix(prefix)) {}
 
   // Start-up could not look for account keys of the old layout (Redis was down): look before the
@@ -55,11 +56,11 @@ class user_store {
   // second user is ever made for an identity the old layout knows.
   void check_key_layout_before_writing() { layout_checked_ = false; }
 
-  std::optional<user_record> find(const std::string& id);
-  provision_result provision(const external_identity& identity, const std::string& created_via);
+  task<std::optional<user_record>> find(std::string id);
+  task<provision_result> provision(external_identity identity, std::string created_via);
   // process=connect: links the identity to `user_id`. Refused (account_conflict) when the
   // identity already belongs to another existing user or `user_id` no longer exists.
-  user_record connect(const external_identity& identity, const std::string& user_id);
+  task<user_record> connect(external_identity identity, std::string user_id);
 
   std::string user_key(const std::string& id) const { return prefix_ + "user:" + id; }
   std::string identities_key(const std::string& id) const { return prefix_ + "user-identities:" + id; }
@@ -68,9 +69,9 @@ class user_store {
   std::string username_key(const std::string& username) const;
 
  private:
-  void ensure_key_layout();
+  task<void> ensure_key_layout();
 
-  redis_pool& redis_;
+  redis_executor& redis_;
   std::string base_prefix_;  // SOCIAL_AUTH_REDIS_PREFIX
   std::string prefix_;       // the account prefix, hash tag included
   std::atomic<bool> layout_checked_{true};
