@@ -57,18 +57,18 @@ TEST_CASE("a user record deleted by an operator: the next login of that identity
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
   auto octocat = person("github", "583231", {"octocat@example.com", true, true, "octocat"});
-  auto first = users.provision(octocat, "social");
+  auto first = sync_wait(users.provision(octocat, "social"));
   REQUIRE(first.created);
 
   // The identity, email and username claims all name a user that is gone.
   redis.client().command({"DEL", users.user_key(first.user.id)});
-  auto second = users.provision(octocat, "social");
+  auto second = sync_wait(users.provision(octocat, "social"));
   CHECK(second.created);
   CHECK(second.user.id != first.user.id);
   CHECK(second.user.username == "octocat");  // the dangling username claim was reclaimed
   CHECK(pool.command({"GET", users.identity_key("github", "583231")}).text == second.user.id);
   CHECK(pool.command({"GET", users.email_key("octocat@example.com")}).text == second.user.id);
-  CHECK(users.provision(octocat, "social").user.id == second.user.id);
+  CHECK(sync_wait(users.provision(octocat, "social")).user.id == second.user.id);
 }
 
 TEST_CASE("an email claim naming a missing user is reclaimed by the next verified owner", "[accounts][integrity]") {
@@ -76,16 +76,16 @@ TEST_CASE("an email claim naming a missing user is reclaimed by the next verifie
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto gone = users.provision(person("github", "1", {"alice@example.com", true, true, "alice"}), "social");
+  auto gone = sync_wait(users.provision(person("github", "1", {"alice@example.com", true, true, "alice"}), "social"));
   redis.client().command({"DEL", users.user_key(gone.user.id), users.identity_key("github", "1")});
 
-  auto google = users.provision(person("google", "sub-1", {"alice@example.com", true, true, ""}), "social");
+  auto google = sync_wait(users.provision(person("google", "sub-1", {"alice@example.com", true, true, ""}), "social"));
   CHECK(google.created);
   CHECK_FALSE(google.joined);
   CHECK(pool.command({"GET", users.email_key("alice@example.com")}).text == google.user.id);
   // The same holds for an address that may not claim: the stale claim is removed, not followed.
   redis.client().command({"DEL", users.user_key(google.user.id)});
-  auto unverified = users.provision(person("github", "2", {"alice@example.com", false, true, "alice2"}), "social");
+  auto unverified = sync_wait(users.provision(person("github", "2", {"alice@example.com", false, true, "alice2"}), "social"));
   CHECK(unverified.created);
   CHECK(pool.command({"EXISTS", users.email_key("alice@example.com")}).integer == 0);
 }
@@ -102,11 +102,11 @@ TEST_CASE("a Redis ACL that forbids one write leaves no partial user and the sam
     auto pool = pool_for(redis, "sg", "pw");
     user_store users(pool, "sg:");
     auto octocat = person("github", "583231", {"octocat@example.com", true, true, "octocat"});
-    CHECK_THROWS_AS(users.provision(octocat, "social"), redis_command_error);
+    CHECK_THROWS_AS(sync_wait(users.provision(octocat, "social")), redis_command_error);
     CHECK(all_keys(redis.client()).empty());  // no identity, email or username claim, no user hash
 
     redis.client().command({"ACL", "SETUSER", "sg", std::string("+") + forbidden});
-    auto made = users.provision(octocat, "social");
+    auto made = sync_wait(users.provision(octocat, "social"));
     CHECK(made.created);
     CHECK(made.user.username == "octocat");
     CHECK(all_keys(redis.client()).size() == 5);  // user, user-identities, identity, email, username
@@ -115,14 +115,14 @@ TEST_CASE("a Redis ACL that forbids one write leaves no partial user and the sam
   SECTION("linking (connect) is all or nothing too") {
     auto pool = pool_for(redis, "sg", "pw");
     user_store users(pool, "sg:");
-    auto owner = users.provision(person("github", "583231"), "social").user.id;
+    auto owner = sync_wait(users.provision(person("github", "583231"), "social")).user.id;
     auto before = all_keys(redis.client());
     redis.client().command({"ACL", "SETUSER", "sg", "-set"});
-    CHECK_THROWS_AS(users.connect(person("google", "sub-9"), owner), redis_command_error);
+    CHECK_THROWS_AS(sync_wait(users.connect(person("google", "sub-9"), owner)), redis_command_error);
     CHECK(all_keys(redis.client()) == before);
-    CHECK(users.find(owner)->identities.size() == 1);
+    CHECK(sync_wait(users.find(owner))->identities.size() == 1);
     redis.client().command({"ACL", "SETUSER", "sg", "+set"});
-    CHECK(users.connect(person("google", "sub-9"), owner).identities.size() == 2);
+    CHECK(sync_wait(users.connect(person("google", "sub-9"), owner)).identities.size() == 2);
   }
 }
 
@@ -133,10 +133,10 @@ TEST_CASE("Redis out of memory refuses the provisioning script whole and nothing
   user_store users(pool, "sg:");
   redis.client().command({"CONFIG", "SET", "maxmemory-policy", "noeviction"});
   redis.client().command({"CONFIG", "SET", "maxmemory", "1"});
-  CHECK_THROWS(users.provision(person("github", "7", {"x@example.com", true, true, "someone"}), "social"));
+  CHECK_THROWS(sync_wait(users.provision(person("github", "7", {"x@example.com", true, true, "someone"}), "social")));
   redis.client().command({"CONFIG", "SET", "maxmemory", "0"});
   CHECK(all_keys(redis.client()).empty());
-  CHECK(users.provision(person("github", "7", {"x@example.com", true, true, "someone"}), "social").created);
+  CHECK(sync_wait(users.provision(person("github", "7", {"x@example.com", true, true, "someone"}), "social")).created);
 }
 
 TEST_CASE("two concurrent first logins of the same identity end in one user", "[accounts][integrity]") {
@@ -153,12 +153,12 @@ TEST_CASE("two concurrent first logins of the same identity end in one user", "[
         // The same person twice over, and other identities with the same verified address.
         auto who = i % 2 == 0 ? person("github", subject, {"p" + subject + "@example.com", true, true, ""})
                               : person("google", "sub-" + subject + "-" + std::to_string(i), {"p" + subject + "@example.com", true, true, ""});
-        ids[i] = users.provision(who, "social").user.id;
+        ids[i] = sync_wait(users.provision(who, "social")).user.id;
       });
     for (auto& t : threads) t.join();
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
     CHECK(user_count(pool) == round + 1);
-    CHECK(users.find(ids[0])->identities.size() == 5);  // github:<subject> and four google subjects
+    CHECK(sync_wait(users.find(ids[0]))->identities.size() == 5);  // github:<subject> and four google subjects
   }
 }
 
@@ -167,9 +167,9 @@ TEST_CASE("user ids are random 64-bit decimal strings and never reissued after F
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto first = users.provision(person("github", "1", {"", false, false, "first-user"}), "social").user.id;
+  auto first = sync_wait(users.provision(person("github", "1", {"", false, false, "first-user"}), "social")).user.id;
   redis.client().command({"FLUSHALL"});
-  auto second = users.provision(person("github", "2", {"", false, false, "other-user"}), "social").user.id;
+  auto second = sync_wait(users.provision(person("github", "2", {"", false, false, "other-user"}), "social")).user.id;
   CHECK(second != first);
   CHECK(pool.command({"EXISTS", "sg:user-seq"}).integer == 0);
 
@@ -193,21 +193,21 @@ TEST_CASE("an unverified address reserves nothing: the verified owner signs up l
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto squatter = users.provision(person("google", "sub-66", {"victim@example.com", false, true, "squatter"}), "social");
+  auto squatter = sync_wait(users.provision(person("google", "sub-66", {"victim@example.com", false, true, "squatter"}), "social"));
   CHECK(squatter.created);
   CHECK(pool.command({"EXISTS", users.email_key("victim@example.com")}).integer == 0);
   // So does an address from an IdP not trusted for email, verified or not.
-  auto untrusted = users.provision(person("amazon-cognito", "c-1", {"victim@example.com", true, false, "cog"}), "social");
+  auto untrusted = sync_wait(users.provision(person("amazon-cognito", "c-1", {"victim@example.com", true, false, "cog"}), "social"));
   CHECK(untrusted.created);
   CHECK(pool.command({"EXISTS", users.email_key("victim@example.com")}).integer == 0);
 
-  auto victim = users.provision(person("github", "10", {"VICTIM@example.com", true, true, "victim"}), "social");
+  auto victim = sync_wait(users.provision(person("github", "10", {"VICTIM@example.com", true, true, "victim"}), "social"));
   CHECK(victim.created);
   CHECK_FALSE(victim.joined);
   CHECK(victim.user.id != squatter.user.id);
   CHECK(victim.user.id != untrusted.user.id);
   CHECK(victim.user.email_vouched());
-  CHECK_FALSE(users.find(squatter.user.id)->email_vouched());
+  CHECK_FALSE(sync_wait(users.find(squatter.user.id))->email_vouched());
   CHECK(pool.command({"GET", users.email_key("victim@example.com")}).text == victim.user.id);
 }
 
@@ -216,7 +216,7 @@ TEST_CASE("a verified address joins an existing user only from an IdP trusted fo
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto alice = users.provision(person("github", "1", {"alice@example.com", true, true, "alice-gh"}), "social");
+  auto alice = sync_wait(users.provision(person("github", "1", {"alice@example.com", true, true, "alice-gh"}), "social"));
   REQUIRE(alice.created);
 
   for (const char* address : {"alice@example.com", "ALICE@EXAMPLE.COM", "Alice@example.com"}) {
@@ -224,7 +224,7 @@ TEST_CASE("a verified address joins an existing user only from an IdP trusted fo
     // A verified claim from an untrusted IdP (Cognito by default, auth_config.yml IdPs): refused,
     // with a message that never names the provider the account uses.
     try {
-      users.provision(person("oidc/corp", std::string("corp-") + address, {address, true, false, ""}), "sso");
+      sync_wait(users.provision(person("oidc/corp", std::string("corp-") + address, {address, true, false, ""}), "sso"));
       FAIL("an untrusted IdP's verified address joined an existing user");
     } catch (const account_conflict& e) {
       std::string text = e.what();
@@ -235,18 +235,18 @@ TEST_CASE("a verified address joins an existing user only from an IdP trusted fo
     }
     CHECK(pool.command({"EXISTS", users.identity_key("oidc/corp", std::string("corp-") + address)}).integer == 0);
     // An unverified claim from a trusted IdP: refused too.
-    CHECK_THROWS_AS(users.provision(person("google", std::string("u-") + address, {address, false, true, ""}), "social"),
+    CHECK_THROWS_AS(sync_wait(users.provision(person("google", std::string("u-") + address, {address, false, true, ""}), "social")),
                     account_conflict);
   }
   CHECK(user_count(pool) == 1);
 
   // A trusted IdP's verified address (any case) joins.
-  auto google = users.provision(person("google", "sub-1", {"Alice@Example.com", true, true, ""}), "social");
+  auto google = sync_wait(users.provision(person("google", "sub-1", {"Alice@Example.com", true, true, ""}), "social"));
   CHECK(google.joined);
   CHECK(google.user.id == alice.user.id);
-  auto cognito_trusted = users.provision(person("amazon-cognito", "c-1", {"alice@example.com", true, true, ""}), "social");
+  auto cognito_trusted = sync_wait(users.provision(person("amazon-cognito", "c-1", {"alice@example.com", true, true, ""}), "social"));
   CHECK(cognito_trusted.joined);
-  CHECK(users.find(alice.user.id)->identities.size() == 3);
+  CHECK(sync_wait(users.find(alice.user.id))->identities.size() == 3);
 }
 
 TEST_CASE("an existing user whose address is not vouched for is never joined and never blocks", "[accounts][integrity][security]") {
@@ -255,12 +255,12 @@ TEST_CASE("an existing user whose address is not vouched for is never joined and
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
   // An email claim left by the old code for an unverified user: it reserves nothing.
-  auto bob = users.provision(person("github", "b1", {"bob@example.com", false, true, "bobby"}), "social");
+  auto bob = sync_wait(users.provision(person("github", "b1", {"bob@example.com", false, true, "bobby"}), "social"));
   redis.client().command({"SET", users.email_key("bob@example.com"), bob.user.id});
-  auto verified = users.provision(person("google", "g-bob", {"bob@example.com", true, true, ""}), "social");
+  auto verified = sync_wait(users.provision(person("google", "g-bob", {"bob@example.com", true, true, ""}), "social"));
   CHECK(verified.created);
   CHECK(verified.user.id != bob.user.id);
-  CHECK(users.find(bob.user.id)->identities.size() == 1);
+  CHECK(sync_wait(users.find(bob.user.id))->identities.size() == 1);
   CHECK(pool.command({"GET", users.email_key("bob@example.com")}).text == verified.user.id);
 }
 
@@ -271,7 +271,7 @@ TEST_CASE("reserved usernames are never claimed as is and get a suffix", "[accou
   user_store users(pool, "sg:");
   for (const char* name : {"admin", "Administrator", "ROOT", "support", "security", "socialgate"}) {
     INFO(name);
-    auto made = users.provision(person("github", std::string("r-") + name, {"", false, false, name}), "social").user;
+    auto made = sync_wait(users.provision(person("github", std::string("r-") + name, {"", false, false, name}), "social")).user;
     auto lower = lower_ascii(made.username);
     CHECK(lower != lower_ascii(name));
     CHECK(lower.rfind(lower_ascii(name) + "_", 0) == 0);
@@ -285,21 +285,21 @@ TEST_CASE("connect: links to the signed-in user, refuses another user's identity
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto alice = users.provision(person("github", "1", {"", false, false, "alice-gh"}), "social").user.id;
-  auto carol = users.provision(person("github", "3", {"", false, false, "carol-gh"}), "social").user.id;
+  auto alice = sync_wait(users.provision(person("github", "1", {"", false, false, "alice-gh"}), "social")).user.id;
+  auto carol = sync_wait(users.provision(person("github", "3", {"", false, false, "carol-gh"}), "social")).user.id;
 
-  CHECK(users.connect(person("google", "a"), alice).identities.size() == 2);
-  CHECK(users.connect(person("google", "a"), alice).identities.size() == 2);  // idempotent
-  CHECK_THROWS_AS(users.connect(person("github", "1"), carol), account_conflict);
+  CHECK(sync_wait(users.connect(person("google", "a"), alice)).identities.size() == 2);
+  CHECK(sync_wait(users.connect(person("google", "a"), alice)).identities.size() == 2);  // idempotent
+  CHECK_THROWS_AS(sync_wait(users.connect(person("github", "1"), carol)), account_conflict);
   CHECK(pool.command({"GET", users.identity_key("github", "1")}).text == alice);
 
   // The identity's user was deleted by an operator: the claim is taken over, not refused.
-  auto dave = users.provision(person("github", "4", {"", false, false, "dave-gh"}), "social").user.id;
+  auto dave = sync_wait(users.provision(person("github", "4", {"", false, false, "dave-gh"}), "social")).user.id;
   redis.client().command({"DEL", users.user_key(dave)});
-  CHECK(users.connect(person("github", "4"), carol).identities.size() == 2);
+  CHECK(sync_wait(users.connect(person("github", "4"), carol)).identities.size() == 2);
   CHECK(pool.command({"GET", users.identity_key("github", "4")}).text == carol);
 
-  CHECK_THROWS_AS(users.connect(person("google", "z"), "12345"), account_conflict);  // no such user
+  CHECK_THROWS_AS(sync_wait(users.connect(person("google", "z"), "12345")), account_conflict);  // no such user
   CHECK(pool.command({"EXISTS", users.identity_key("google", "z")}).integer == 0);
 }
 
@@ -308,8 +308,8 @@ TEST_CASE("every account key shares the hash tag of the prefix", "[accounts][int
   redis_server redis(dir.path());
   auto pool = pool_for(redis);
   user_store users(pool, "sg:");
-  auto id = users.provision(person("github", "1", {"a@example.com", true, true, "alice-gh"}), "social").user.id;
-  users.connect(person("google", "g"), id);
+  auto id = sync_wait(users.provision(person("github", "1", {"a@example.com", true, true, "alice-gh"}), "social")).user.id;
+  sync_wait(users.connect(person("google", "g"), id));
   auto keys = all_keys(redis.client());
   REQUIRE(keys.size() == 6);  // user, user-identities, two identities, email, username
   for (const auto& key : keys) {
@@ -326,7 +326,7 @@ TEST_CASE("old-layout keys are found and migrate-keys moves them keeping ids", "
   // Sessions keep their layout and never count as old account keys.
   pool.command({"SADD", "sg:user-sessions:5", "h"});
   pool.command({"HSET", "sg:session:abc", "user", "5"});
-  CHECK_FALSE(find_old_layout_key(pool, "sg:"));
+  CHECK_FALSE(sync_wait(find_old_layout_key(pool, "sg:")));
 
   pool.command({"HSET", "sg:user:5", "username", "octocat", "email", "octocat@example.com", "email_verified", "1",
                 "created_via", "social", "created", "1"});
@@ -334,9 +334,9 @@ TEST_CASE("old-layout keys are found and migrate-keys moves them keeping ids", "
   pool.command({"SET", "sg:identity:github:583231", "5"});
   pool.command({"SET", "sg:email:octocat@example.com", "5"});
   pool.command({"SET", "sg:username:octocat", "5"});
-  CHECK(find_old_layout_key(pool, "sg:").has_value());
+  CHECK(sync_wait(find_old_layout_key(pool, "sg:")).has_value());
   pool.command({"SET", "sg:user-seq", "5"});
-  CHECK(find_old_layout_key(pool, "sg:") == std::optional<std::string>("sg:user-seq"));
+  CHECK(sync_wait(find_old_layout_key(pool, "sg:")) == std::optional<std::string>("sg:user-seq"));
 
   auto report = migrate_keys(pool, "sg:");
   CHECK(report.moved["user"] == 1);
@@ -346,7 +346,7 @@ TEST_CASE("old-layout keys are found and migrate-keys moves them keeping ids", "
   CHECK(report.moved["user-identities"] == 1);
   CHECK(report.sequence_removed);
   CHECK(report.users_marked_trusted == 1);  // only GitHub identities
-  CHECK_FALSE(find_old_layout_key(pool, "sg:"));
+  CHECK_FALSE(sync_wait(find_old_layout_key(pool, "sg:")));
   CHECK(pool.command({"EXISTS", "sg:user-sessions:5"}).integer == 1);
 
   auto again = migrate_keys(pool, "sg:");  // idempotent
@@ -354,7 +354,7 @@ TEST_CASE("old-layout keys are found and migrate-keys moves them keeping ids", "
   CHECK(again.left_in_place == 0);
 
   user_store users(pool, "sg:");
-  auto back = users.provision(person("github", "583231", {"octocat@example.com", true, true, "octocat"}), "social");
+  auto back = sync_wait(users.provision(person("github", "583231", {"octocat@example.com", true, true, "octocat"}), "social"));
   CHECK_FALSE(back.created);
   CHECK(back.user.id == "5");
   CHECK(back.user.email_vouched());
@@ -368,12 +368,12 @@ TEST_CASE("a store told to check the key layout refuses account writes while old
   pool.command({"HSET", "sg:user:5", "username", "octocat"});
   user_store users(pool, "sg:");
   users.check_key_layout_before_writing();
-  CHECK_THROWS_AS(users.provision(person("github", "1"), "social"), redis_unavailable);
-  CHECK_THROWS_AS(users.connect(person("github", "2"), "5"), redis_unavailable);
+  CHECK_THROWS_AS(sync_wait(users.provision(person("github", "1"), "social")), redis_unavailable);
+  CHECK_THROWS_AS(sync_wait(users.connect(person("github", "2"), "5")), redis_unavailable);
   CHECK(pool.command({"KEYS", "{sg:acct}:*"}).elements.empty());
 
   migrate_keys(pool, "sg:");
-  auto back = users.provision(person("github", "1"), "social");
+  auto back = sync_wait(users.provision(person("github", "1"), "social"));
   CHECK_FALSE(back.created);
   CHECK(back.user.id == "5");
 }
