@@ -31,3 +31,14 @@ add_library(caf::io UNKNOWN IMPORTED)
 set_target_properties(caf::io PROPERTIES
   IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
   INTERFACE_LINK_LIBRARIES caf::core)
+
+# Node's http_parser (libhttp-parser-dev 2.9.4) reads HTTP/1.1 requests for the event loop. It ships
+# no CMake or pkg-config files. Its static archive is linked, so the runtime image needs no extra
+# package. Debian builds it non-strict (HTTP_PARSER_STRICT=0): the request reader checks the
+# framing itself (gateway/http/strict_framing.hpp).
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY NAMES libhttp_parser.a http_parser REQUIRED)
+add_library(http_parser::http_parser UNKNOWN IMPORTED)
+set_target_properties(http_parser::http_parser PROPERTIES
+  IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
