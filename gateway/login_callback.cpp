@@ -143,7 +143,9 @@ task<void> gateway::callback_complete(http_request& req, http_response& res, con
     metrics_.observe_ms("socialgate_login_seconds", provider_label, ms_since(started));
   };
   if (deps_.config.flow == "cvat-ui") {
-    auto one_time = co_await deps_.login_codes.issue({slug, outcome.user_id, outcome.refusal, flow.binding_hash});
+    // A named record: GCC 12 destroys a braced temporary passed by value to a coroutine twice.
+    login_code_record record{slug, outcome.user_id, outcome.refusal, flow.binding_hash};
+    auto one_time = co_await deps_.login_codes.issue(std::move(record));
     if (!outcome.refusal.empty()) login_failed(slug, "unverified_email");
     else record_success();
     // CVAT 2.4's UI (cvat-ui/src/components/login-with-social-app/login-with-social-app.tsx)
