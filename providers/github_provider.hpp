@@ -10,7 +10,7 @@ namespace sg {
 class github_provider : public provider {
  public:
   github_provider(provider_descriptor descriptor, github_config config, http_client_settings http);
-  std::string authorize_url(const authorize_request& request) override;
+  std::string authorize_url(const authorize_request& request) const override;
   external_identity fetch_identity(const code_exchange& exchange) override;
 
  private:

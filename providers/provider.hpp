@@ -1,6 +1,6 @@
 #pragma once
-// What every identity provider offers the rest of socialgate. Implementations are called from
-// the provider's own worker actors and may block (network calls to the IdP).
+// What every identity provider offers the rest of socialgate. fetch_identity is called from the
+// provider's own worker actors and may block (network calls to the IdP); authorize_url may not.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,7 +47,9 @@ class provider {
   virtual ~provider() = default;
   const provider_descriptor& descriptor() const { return descriptor_; }
   const std::string& slug() const { return descriptor_.slug; }
-  virtual std::string authorize_url(const authorize_request& request) = 0;
+  // Called on the gateway's loop thread, any number at once: builds a string from the
+  // configuration and discovered endpoints; never blocks, never does network I/O.
+  virtual std::string authorize_url(const authorize_request& request) const = 0;
   // False while the provider cannot work yet (e.g. OIDC discovery not loaded); /readyz shows it.
   virtual bool ready() const { return true; }
   virtual external_identity fetch_identity(const code_exchange& exchange) = 0;

@@ -108,7 +108,7 @@ bool oidc_provider::refresh_discovery() {
   }
 }
 
-endpoints oidc_provider::current_endpoints() {
+endpoints oidc_provider::current_endpoints() const {
   std::lock_guard lock(mutex_);
   if (!endpoints_) throw provider_error(kind::unavailable, "the IdP's discovery document is not loaded yet");
   return *endpoints_;
@@ -148,7 +148,7 @@ std::vector<jwk> oidc_provider::keys(bool force_refetch) {
   return keys_;
 }
 
-std::string oidc_provider::authorize_url(const authorize_request& request) {
+std::string oidc_provider::authorize_url(const authorize_request& request) const {
   auto e = current_endpoints();
   std::string scope;
   for (const auto& s : settings_.scopes) scope += (scope.empty() ? "" : " ") + s;

@@ -35,7 +35,7 @@ class oidc_provider : public provider {
   oidc_provider(provider_descriptor descriptor, oidc_settings settings, http_client_settings http);
   ~oidc_provider() override;
 
-  std::string authorize_url(const authorize_request& request) override;
+  std::string authorize_url(const authorize_request& request) const override;
   external_identity fetch_identity(const code_exchange& exchange) override;
   bool ready() const override { return loaded_.load(); }
 
@@ -43,7 +43,7 @@ class oidc_provider : public provider {
   // RFC 9207: the authorization response's `iss` must be the issuer, and present when the
   // discovery document promised it (authorization_response_iss_parameter_supported).
   void check_response_issuer(const code_exchange& exchange, const endpoints& e) const;
-  endpoints current_endpoints();  // throws provider_error(unavailable) when not loaded
+  endpoints current_endpoints() const;  // throws provider_error(unavailable) when not loaded
   bool refresh_discovery();
   std::vector<jwk> keys(bool force_refetch);
   void background_refresh();
