@@ -14,7 +14,9 @@ struct pool_settings {
   int workers = 8;                  // the provider's concurrency limit
   int queue_limit = 256;            // requests waiting for a worker before 503
   std::chrono::milliseconds call_timeout{30000};
-  int max_restarts = 5;             // restart intensity: at most this many ...
+  // Restart intensity, for a pool's workers and (counted apart) for the pool's supervisor
+  // under the root: at most this many restarts ...
+  int max_restarts = 5;
   std::chrono::seconds restart_window{10};  // ... in this window, then backoff
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{30000};
@@ -28,33 +30,19 @@ struct pool_status {
   std::string slug;
   bool ready = false;
   bool idp_ready = true;  // the provider itself can work (e.g. OIDC discovery loaded)
-  std::string state;  // "running", "backoff"
+  std::string state;  // "running", "backoff"; "restarting" while its supervisor is being restarted;
+                      // "unresponsive" when it did not answer the status call in time
   int workers_alive = 0;
   int workers_target = 0;
   int busy = 0;
   int queued = 0;
-  std::uint64_t restarts = 0;
+  std::uint64_t restarts = 0;  // worker restarts, counted by the current supervisor
+  std::uint64_t supervisor_restarts = 0;  // restarts of the provider's supervisor by the root
   std::uint64_t retries = 0;  // calls re-sent because their worker died before taking them
   std::string breaker = "closed";  // closed, open, half-open
   std::uint64_t breaker_opened = 0;
   std::uint64_t breaker_rejected = 0;
   std::vector<std::uint64_t> worker_ids;  // actor ids, to observe restarts in tests
-};
-
-// Either a value or a provider_error-like failure.
-struct pool_call_result {
-  bool ok = false;
-  provider_error::kind error_kind = provider_error::kind::unavailable;
-  std::string message;
-  std::string url;              // authorize
-  external_identity identity;   // exchange
-  bool worker_crashed = false;  // the worker failed unexpectedly while handling this call
-  bool pool_failure = false;    // the pool could not run the call (busy, restarting, timeout)
-};
-
-// Thrown to the gateway when the pool itself cannot serve (busy, restarting, crashed worker).
-struct pool_unavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 }  // namespace sg

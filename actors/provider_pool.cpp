@@ -1,120 +1,44 @@
 #include "actors/provider_pool.hpp"
 
 #include <deque>
+#include <map>
 
+#include "actors/actor_headers.hpp"
+#include "actors/circuit_breaker.hpp"
+#include "actors/pool_failures.hpp"
+#include "actors/provider_worker.hpp"
 #include "core/log.hpp"
-#include "providers/claim_validation.hpp"
 
 namespace sg {
 namespace {
 
-// A worker runs one IdP call at a time on its own thread (spawned detached), so blocking
-// network calls never occupy the scheduler threads that other actors need.
-caf::behavior provider_worker(caf::event_based_actor* self, std::shared_ptr<provider> idp) {
-  // Runs `work`; a provider_error is a normal failed call; anything else is a crash: the
-  // caller gets a clear answer, then the worker exits abnormally so that its supervisor
-  // replaces it with a fresh one.
-  auto guarded = [self](auto work) {
-    pool_call_result result;
-    try {
-      work(result);
-      result.ok = true;
-    } catch (const provider_error& e) {
-      result.error_kind = e.what_kind;
-      result.message = e.what();
-    } catch (const std::exception& e) {
-      result.worker_crashed = true;
-      result.message = "the provider worker failed unexpectedly";
-      log_event(log_level::error, "worker_crash", {{"reason", e.what()}});
-      self->quit(caf::make_error(caf::sec::runtime_error, e.what()));
-    } catch (...) {
-      result.worker_crashed = true;
-      result.message = "the provider worker failed unexpectedly";
-      log_event(log_level::error, "worker_crash", {{"reason", "non-standard exception"}});
-      self->quit(caf::make_error(caf::sec::runtime_error));
-    }
-    return result;
-  };
-  return {
-      [=](atoms::authorize, const authorize_request& request) {
-        return guarded([&](pool_call_result& r) { r.url = idp->authorize_url(request); });
-      },
-      [=](atoms::exchange, const code_exchange& exchange) {
-        // Every identity crosses the claim validation on its way out of the provider.
-        return guarded([&](pool_call_result& r) { r.identity = validated_identity(idp->fetch_identity(exchange), idp->descriptor()); });
-      },
-  };
-}
-
 struct pending_call {
-  caf::message request;
-  caf::typed_response_promise<pool_call_result> promise;
+  code_exchange exchange;
+  caf::typed_response_promise<identity_result> promise;
   int attempts = 0;
-  bool calls_idp = false;  // a code exchange: its outcome feeds the circuit breaker
 };
 
-// An IdP that is down, slow or answering garbage; not a user's bad or replayed code.
-bool idp_failed(const pool_call_result& result) {
-  return !result.ok && !result.pool_failure && !result.worker_crashed &&
-         result.error_kind != provider_error::kind::rejected;
+// An IdP that is down, slow or answering garbage; not a user's bad or replayed code, and not
+// the pool's own trouble.
+bool idp_failed(const identity_result& result) {
+  return result.error == pool_error::bad_response || result.error == pool_error::idp_unavailable;
 }
 
 struct worker_slot {
-  caf::actor handle;
+  provider_worker_actor handle;
   bool busy = false;
   bool down = false;  // known dead (a call bounced), DOWN not processed yet: send it nothing
-};
-
-// Opens after repeated IdP failures so that a dead IdP costs a user nothing but a fast 503,
-// and closes by itself when a probe call succeeds.
-struct circuit_breaker {
-  enum class phase { closed, open, half_open };
-  phase state = phase::closed;
-  int consecutive_failures = 0;
-  std::chrono::steady_clock::time_point opened_at{};
-  bool probe_in_flight = false;
-  std::uint64_t opened = 0;
-  std::uint64_t rejected = 0;
-
-  // May a call go to the IdP now? Moves open to half-open after the cooldown (one probe).
-  bool admit(std::chrono::milliseconds cooldown) {
-    if (state == phase::closed) return true;
-    if (state == phase::open && std::chrono::steady_clock::now() - opened_at >= cooldown) {
-      state = phase::half_open;
-      probe_in_flight = false;
-    }
-    if (state == phase::half_open && !probe_in_flight) {
-      probe_in_flight = true;
-      return true;
-    }
-    ++rejected;
-    return false;
-  }
-  void record(bool idp_failed, int threshold) {
-    if (!idp_failed) {
-      state = phase::closed;
-      consecutive_failures = 0;
-      probe_in_flight = false;
-      return;
-    }
-    ++consecutive_failures;
-    if (state == phase::half_open || consecutive_failures >= threshold) {
-      if (state != phase::open) ++opened;
-      state = phase::open;
-      opened_at = std::chrono::steady_clock::now();
-      probe_in_flight = false;
-    }
-  }
-  const char* name() const {
-    return state == phase::closed ? "closed" : state == phase::open ? "open" : "half-open";
-  }
 };
 
 struct supervisor_state {
   std::shared_ptr<provider> idp;
   pool_settings settings;
+  std::shared_ptr<const supervisor_directory> directory;
   std::vector<worker_slot> slots;
   std::deque<pending_call> queue;
+  // Calls a worker is running, by call id: answered here if the supervisor dies first.
+  std::map<std::uint64_t, pending_call> in_flight;
+  std::uint64_t next_call_id = 0;
   std::deque<std::chrono::steady_clock::time_point> recent_restarts;
   std::chrono::milliseconds backoff{0};
   bool in_backoff = false;
@@ -125,21 +49,20 @@ struct supervisor_state {
 
   // Workers are monitored, not linked: take them down with the supervisor. (CAF destroys
   // actor state before it runs attached functors, so this cannot be an attach_functor.)
-  // Calls still queued get an answer: a dropped promise sends nothing in CAF 0.17, and their
-  // callers would otherwise wait out their whole timeout.
+  // Every call still held gets an answer: a dropped promise sends nothing in CAF 0.17, and
+  // its caller would otherwise wait out its whole timeout.
   ~supervisor_state() {
     for (auto& slot : slots)
       if (slot.handle) caf::anon_send_exit(slot.handle, caf::exit_reason::user_shutdown);
-    for (auto& call : queue) {
-      pool_call_result result;
-      result.pool_failure = true;
-      result.message = "the service is shutting down";
-      call.promise.deliver(std::move(result));
-    }
+    auto answer = directory && directory->stopping()
+                      ? pool_failure<identity_result>(pool_error::shutting_down, pool_text::shutting_down)
+                      : pool_failure<identity_result>(pool_error::restarting, pool_text::supervisor_restarting);
+    for (auto& call : queue) call.promise.deliver(answer);
+    for (auto& [id, call] : in_flight) call.promise.deliver(answer);
   }
 };
 
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
+using supervisor_pointer = provider_supervisor_actor::stateful_pointer<supervisor_state>;
 
 bool has_live_worker(const supervisor_state& st) {
   for (const auto& slot : st.slots)
@@ -147,81 +70,92 @@ bool has_live_worker(const supervisor_state& st) {
   return false;
 }
 
-void dispatch(supervisor_actor* self);
+void dispatch(supervisor_pointer self);
 
-void spawn_worker(supervisor_actor* self, worker_slot& slot) {
+void spawn_worker(supervisor_pointer self, worker_slot& slot) {
   slot.handle = self->spawn<caf::detached + caf::monitored>(provider_worker, self->state.idp);
   slot.busy = false;
   slot.down = false;
 }
 
-pool_call_result failure(const std::string& message) {
-  pool_call_result result;
-  result.error_kind = provider_error::kind::unavailable;
-  result.pool_failure = true;
-  result.message = message;
-  return result;
+worker_slot* slot_of(supervisor_pointer self, const provider_worker_actor& worker) {
+  for (auto& slot : self->state.slots)
+    if (slot.handle == worker) return &slot;
+  return nullptr;
 }
 
-void send_to_worker(supervisor_actor* self, std::size_t index, pending_call call) {
-  auto& slot = self->state.slots[index];
+// Takes a call back from in_flight; none when the supervisor already answered it.
+std::optional<pending_call> take_in_flight(supervisor_pointer self, std::uint64_t id) {
+  auto it = self->state.in_flight.find(id);
+  if (it == self->state.in_flight.end()) return std::nullopt;
+  auto call = std::move(it->second);
+  self->state.in_flight.erase(it);
+  return call;
+}
+
+void send_to_worker(supervisor_pointer self, worker_slot& slot, pending_call call) {
+  auto& st = self->state;
   slot.busy = true;
   auto worker = slot.handle;
+  auto id = st.next_call_id++;
+  auto exchange = call.exchange;
+  st.in_flight.emplace(id, std::move(call));
   auto finish = [self, worker] {
-    for (auto& s : self->state.slots)
-      if (s.handle == worker) s.busy = false;
+    if (auto* s = slot_of(self, worker)) s->busy = false;
     dispatch(self);
   };
-  self->request(worker, caf::duration{self->state.settings.call_timeout}, call.request)
+  self->request(worker, caf::duration{st.settings.call_timeout}, atoms::exchange::value, std::move(exchange))
       .then(
-          [self, call, finish](pool_call_result& result) mutable {
-            if (call.calls_idp) self->state.breaker.record(idp_failed(result), self->state.settings.breaker_threshold);
-            call.promise.deliver(std::move(result));
+          [self, id, finish](identity_result& result) {
+            auto call = take_in_flight(self, id);
+            if (!call) return;
+            self->state.breaker.record(idp_failed(result), self->state.settings.breaker_threshold);
+            call->promise.deliver(std::move(result));
             finish();
           },
-          [self, call, worker, finish](caf::error& err) mutable {
-            if (err == caf::sec::request_receiver_down && call.attempts < 3) {
+          [self, id, worker, finish](caf::error& err) {
+            auto call = take_in_flight(self, id);
+            if (!call) return;
+            if (err == caf::sec::request_receiver_down && call->attempts < 3) {
               // The worker died before taking the call (it is being restarted): retry, not lose it.
-              ++call.attempts;
+              ++call->attempts;
               ++self->state.retries;
-              for (auto& s : self->state.slots)
-                if (s.handle == worker) s.down = true;
-              self->state.queue.push_front(std::move(call));
+              if (auto* s = slot_of(self, worker)) s->down = true;
+              self->state.queue.push_front(std::move(*call));
             } else if (err == caf::sec::request_timeout) {
-              if (call.calls_idp) self->state.breaker.record(true, self->state.settings.breaker_threshold);
-              call.promise.deliver(failure("the identity provider did not answer in time"));
+              self->state.breaker.record(true, self->state.settings.breaker_threshold);
+              call->promise.deliver(pool_failure<identity_result>(pool_error::timeout, pool_text::idp_timeout));
               // The worker is stuck in a call past every timeout: replace it.
-              for (auto& s : self->state.slots)
-                if (s.handle == worker) {
-                  self->demonitor(worker);
-                  caf::anon_send_exit(worker, caf::exit_reason::kill);
-                  spawn_worker(self, s);
-                }
+              if (auto* s = slot_of(self, worker)) {
+                self->demonitor(worker.address());
+                caf::anon_send_exit(worker, caf::exit_reason::kill);
+                spawn_worker(self, *s);
+              }
             } else {
-              call.promise.deliver(failure("the provider pool could not handle the request"));
+              call->promise.deliver(pool_failure<identity_result>(pool_error::worker_crashed, pool_text::worker_lost));
             }
             finish();
           });
 }
 
-void dispatch(supervisor_actor* self) {
+void dispatch(supervisor_pointer self) {
   auto& st = self->state;
-  for (std::size_t i = 0; i < st.slots.size() && !st.queue.empty(); ++i) {
-    auto& slot = st.slots[i];
+  for (auto& slot : st.slots) {
+    if (st.queue.empty()) break;
     if (!slot.handle || slot.busy || slot.down) continue;
     auto call = std::move(st.queue.front());
     st.queue.pop_front();
-    send_to_worker(self, i, std::move(call));
+    send_to_worker(self, slot, std::move(call));
   }
 }
 
-void respawn_missing(supervisor_actor* self) {
+void respawn_missing(supervisor_pointer self) {
   for (auto& slot : self->state.slots)
     if (!slot.handle) spawn_worker(self, slot);
   dispatch(self);
 }
 
-void on_worker_down(supervisor_actor* self, const caf::down_msg& down) {
+void on_worker_down(supervisor_pointer self, const caf::down_msg& down) {
   auto& st = self->state;
   for (auto& slot : st.slots) {
     if (!slot.handle || slot.handle.address() != down.source) continue;
@@ -250,12 +184,13 @@ void on_worker_down(supervisor_actor* self, const caf::down_msg& down) {
   self->delayed_send(self, st.backoff, atoms::respawn::value);
   // Calls waiting for a worker get a clear answer instead of waiting out the backoff.
   if (!has_live_worker(st)) {
-    for (auto& call : st.queue) call.promise.deliver(failure("the provider is restarting after repeated failures"));
+    for (auto& call : st.queue)
+      call.promise.deliver(pool_failure<identity_result>(pool_error::restarting, pool_text::backoff));
     st.queue.clear();
   }
 }
 
-pool_status make_status(supervisor_actor* self) {
+pool_status make_status(supervisor_pointer self) {
   auto& st = self->state;
   pool_status status;
   status.slug = st.idp->slug();
@@ -278,43 +213,49 @@ pool_status make_status(supervisor_actor* self) {
   return status;
 }
 
-caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provider> idp, pool_settings settings) {
+// Whether a login may start, from the supervisor's state alone (no worker is involved): the
+// same checks, in the same order and with the same texts, as when login starts were queued
+// for a worker.
+login_start_result admission(supervisor_pointer self) {
+  auto& st = self->state;
+  if (!st.breaker.admits_login_start(st.settings.breaker_cooldown))
+    return pool_failure<login_start_result>(pool_error::circuit_open, pool_text::circuit_open);
+  if (static_cast<int>(st.queue.size()) >= st.settings.queue_limit)
+    return pool_failure<login_start_result>(pool_error::busy, pool_text::busy);
+  if (st.in_backoff && !has_live_worker(st))
+    return pool_failure<login_start_result>(pool_error::restarting, pool_text::backoff);
+  return {};
+}
+
+caf::typed_response_promise<identity_result> enqueue_exchange(supervisor_pointer self, code_exchange exchange) {
+  auto promise = self->make_response_promise<identity_result>();
+  auto& st = self->state;
+  if (!st.breaker.admit(st.settings.breaker_cooldown)) {
+    promise.deliver(pool_failure<identity_result>(pool_error::circuit_open, pool_text::circuit_open));
+  } else if (static_cast<int>(st.queue.size()) >= st.settings.queue_limit) {
+    promise.deliver(pool_failure<identity_result>(pool_error::busy, pool_text::busy));
+  } else if (st.in_backoff && !has_live_worker(st)) {
+    promise.deliver(pool_failure<identity_result>(pool_error::restarting, pool_text::backoff));
+  } else {
+    st.queue.push_back({std::move(exchange), promise, 0});
+    dispatch(self);
+  }
+  return promise;
+}
+
+provider_supervisor_actor::behavior_type provider_supervisor(supervisor_pointer self, std::shared_ptr<provider> idp,
+                                                             pool_settings settings,
+                                                             std::shared_ptr<const supervisor_directory> directory) {
   auto& st = self->state;
   st.idp = std::move(idp);
   st.settings = settings;
+  st.directory = std::move(directory);
   st.slots.resize(static_cast<std::size_t>(std::max(1, settings.workers)));
   for (auto& slot : st.slots) spawn_worker(self, slot);
   self->set_down_handler([self](caf::down_msg& down) { on_worker_down(self, down); });
-  auto enqueue = [self](caf::message request, bool calls_idp) -> caf::typed_response_promise<pool_call_result> {
-    auto promise = self->make_response_promise<pool_call_result>();
-    auto& state = self->state;
-    // Login starts are refused too while the breaker is open: no user is sent to a dead IdP.
-    bool admitted = calls_idp ? state.breaker.admit(state.settings.breaker_cooldown)
-                              : state.breaker.state == circuit_breaker::phase::closed ||
-                                    std::chrono::steady_clock::now() - state.breaker.opened_at >= state.settings.breaker_cooldown;
-    if (!admitted) {
-      promise.deliver(failure("the identity provider is failing; sign-in with it is paused for a moment (circuit open)"));
-      return promise;
-    }
-    if (static_cast<int>(state.queue.size()) >= state.settings.queue_limit) {
-      promise.deliver(failure("too many logins in progress for this provider; try again shortly"));
-      return promise;
-    }
-    if (state.in_backoff && !has_live_worker(state)) {
-      promise.deliver(failure("the provider is restarting after repeated failures"));
-      return promise;
-    }
-    state.queue.push_back({std::move(request), promise, 0, calls_idp});
-    dispatch(self);
-    return promise;
-  };
   return {
-      [=](atoms::authorize a, authorize_request& request) {
-        return enqueue(caf::make_message(a, std::move(request)), false);
-      },
-      [=](atoms::exchange a, code_exchange& exchange) {
-        return enqueue(caf::make_message(a, std::move(exchange)), true);
-      },
+      [=](atoms::admit) { return admission(self); },
+      [=](atoms::exchange, code_exchange& exchange) { return enqueue_exchange(self, std::move(exchange)); },
       [=](atoms::status) { return make_status(self); },
       [=](atoms::kill_worker, int index) {
         auto& slots = self->state.slots;
@@ -331,9 +272,10 @@ caf::behavior provider_supervisor(supervisor_actor* self, std::shared_ptr<provid
 
 }  // namespace
 
-caf::actor spawn_provider_pool(caf::actor_system& system, std::shared_ptr<provider> provider,
-                               pool_settings settings) {
-  return system.spawn(provider_supervisor, std::move(provider), settings);
+provider_supervisor_actor spawn_provider_supervisor(caf::actor_system& system, std::shared_ptr<provider> idp,
+                                                    pool_settings settings,
+                                                    std::shared_ptr<const supervisor_directory> directory) {
+  return system.spawn(provider_supervisor, std::move(idp), settings, std::move(directory));
 }
 
 }  // namespace sg

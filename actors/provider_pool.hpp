@@ -1,25 +1,16 @@
 #pragma once
-// A provider's pool: a supervisor actor and its worker actors (see provider_pool.cpp).
+// A provider's pool: its supervisor actor and the worker actors it supervises.
 #include <memory>
 
-#include "actors/actor_headers.hpp"
-#include "actors/pool_types.hpp"
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sg::authorize_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sg::code_exchange)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sg::pool_call_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sg::pool_status)
+#include "actors/pool_messages.hpp"
+#include "actors/supervisor_directory.hpp"
 
 namespace sg {
-namespace atoms {
-using authorize = caf::atom_constant<caf::atom("sgauthz")>;
-using exchange = caf::atom_constant<caf::atom("sgexch")>;
-using status = caf::atom_constant<caf::atom("sgstatus")>;
-using respawn = caf::atom_constant<caf::atom("sgrespawn")>;
-using kill_worker = caf::atom_constant<caf::atom("sgkill")>;
-}  // namespace atoms
 
-caf::actor spawn_provider_pool(caf::actor_system& system, std::shared_ptr<provider> provider,
-                               pool_settings settings);
+// The directory is read only for whether the runtime is stopping: calls a dying supervisor
+// still holds are answered shutting_down then, and restarting otherwise.
+provider_supervisor_actor spawn_provider_supervisor(caf::actor_system& system, std::shared_ptr<provider> idp,
+                                                    pool_settings settings,
+                                                    std::shared_ptr<const supervisor_directory> directory);
 
 }  // namespace sg

@@ -1,141 +1,105 @@
 #include "actors/runtime.hpp"
 
-#include <map>
-#include <mutex>
-#include <thread>
+#include <future>
 
-#include "actors/provider_pool.hpp"
-#include "core/log.hpp"
+#include "actors/actor_headers.hpp"
+#include "actors/actor_pool_client.hpp"
+#include "actors/loop_pool_client.hpp"
+#include "actors/root_supervisor.hpp"
 
 namespace sg {
 namespace {
-using stop_atom = caf::atom_constant<caf::atom("sgstop")>;
-
-// The HTTP server's accept loop and how to stop it. Owned by the gateway actor's exit
-// functor rather than its state: CAF destroys actor state before running attached functors.
-struct server_runner {
-  std::thread thread;
-  std::function<void()> stop;
-  std::once_flag once;
-  void stop_and_join() {
-    std::call_once(once, [this] {
-      stop();
-      if (thread.joinable()) thread.join();
-    });
-  }
-};
-
-// Owns the HTTP server: starts its accept loop, and on shutdown stops it and waits for the
-// in-flight requests to finish.
-caf::behavior gateway_actor(caf::event_based_actor* self, std::function<void()> serve, std::function<void()> stop) {
-  auto runner = std::make_shared<server_runner>();
-  runner->stop = std::move(stop);
-  runner->thread = std::thread(std::move(serve));
-  self->attach_functor([runner] { runner->stop_and_join(); });  // if killed instead of stopped
-  // Drain here, then answer: the caller must not stop the provider pools while requests that
-  // still need them are in flight. (CAF sends DOWN to monitors before it runs attached functors,
-  // so waiting for the gateway's DOWN alone would be too early.) The actor is detached: blocking is fine.
-  return {[=](stop_atom) {
-    runner->stop_and_join();
-    self->quit();
-    return caf::atom("drained");
-  }};
-}
 
 caf::actor_system_config make_config() {
   caf::actor_system_config cfg;
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
 }
+
+using bridge_client = actor_pool_client<caf::event_based_actor>;
+
+// Runs one provider_pools call from a short-lived actor and waits for its callback: the same
+// code path as a gateway loop's calls, only the waiting differs.
+template <class Result, class Call>
+Result wait_for(caf::actor_system& system, std::shared_ptr<const supervisor_directory> directory,
+                bridge_client::bounds bounds, Call call) {
+  auto answered = std::make_shared<std::promise<Result>>();
+  auto answer = answered->get_future();
+  // The promise goes in as a spawn argument: CAF 0.17's spawn of a function without arguments
+  // dereferences a null tuple pointer (UBSan reports it).
+  system.spawn(
+      [directory, bounds, call](caf::event_based_actor* self, std::shared_ptr<std::promise<Result>> answered) {
+        auto client = std::make_shared<bridge_client>(self, directory, bounds);
+        // The callback keeps the client alive until it has run; then the actor has nothing left.
+        call(*client, [self, client, answered](Result result) {
+          answered->set_value(std::move(result));
+          self->quit();
+        });
+      },
+      answered);
+  return answer.get();
+}
+
 }  // namespace
 
 struct actor_runtime::impl {
   caf::actor_system_config cfg = make_config();
   caf::actor_system system{cfg};
-  std::map<std::string, caf::actor> pools;
-  caf::actor gateway;
   pool_settings settings;
+  std::shared_ptr<supervisor_directory> directory;
+  root_supervisor_actor root;
   bool stopped = false;
 
-  pool_call_result call(const std::string& slug, caf::message request) {
-    auto it = pools.find(slug);
-    if (it == pools.end()) throw pool_unavailable("unknown provider");
-    pool_call_result result;
-    caf::scoped_actor self{system};
-    // The pool answers within its own timeouts; this bound only guards against a lost reply.
-    auto bound = settings.call_timeout + std::chrono::seconds(5);
-    self->request(it->second, caf::duration{bound}, std::move(request))
-        .receive([&](pool_call_result& r) { result = std::move(r); },
-                 [&](caf::error& err) {
-                   result.pool_failure = true;
-                   result.message = "the provider pool did not answer: " + caf::to_string(err);
-                 });
-    return result;
-  }
+  // The pool answers within its own timeouts; this bound only guards against a lost reply.
+  bridge_client::bounds bounds() const { return {settings.call_timeout + std::chrono::seconds(5), std::chrono::seconds(2)}; }
 };
 
 actor_runtime::actor_runtime(std::vector<std::shared_ptr<provider>> providers, pool_settings settings)
     : impl_(std::make_unique<impl>()) {
   impl_->settings = settings;
-  for (auto& p : providers) {
-    auto slug = p->slug();
-    impl_->pools.emplace(slug, spawn_provider_pool(impl_->system, std::move(p), settings));
-  }
+  impl_->directory = std::make_shared<supervisor_directory>(providers);
+  impl_->root = spawn_root_supervisor(impl_->system, impl_->directory, settings);
 }
 
 actor_runtime::~actor_runtime() { shutdown(); }
 
-namespace {
-void raise_failure(const pool_call_result& result) {
-  if (result.worker_crashed || result.pool_failure) throw pool_unavailable(result.message);
-  throw provider_error(result.error_kind, result.message);
-}
-}  // namespace
-
-std::string actor_runtime::authorize_url(const std::string& slug, const authorize_request& request) {
-  auto result = impl_->call(slug, caf::make_message(atoms::authorize::value, request));
-  if (!result.ok) raise_failure(result);
-  return result.url;
+std::unique_ptr<provider_pools> actor_runtime::make_loop_client(caf::io::broker* self) {
+  return make_loop_pool_client(self, impl_->directory, impl_->bounds().call);
 }
 
-external_identity actor_runtime::fetch_identity(const std::string& slug, const code_exchange& exchange) {
-  auto result = impl_->call(slug, caf::make_message(atoms::exchange::value, exchange));
-  if (!result.ok) raise_failure(result);
-  return result.identity;
+login_start_result actor_runtime::start_login_blocking(const std::string& slug, const authorize_request& request) {
+  return wait_for<login_start_result>(impl_->system, impl_->directory, impl_->bounds(), [&](provider_pools& pools, auto done) {
+    pools.start_login(slug, request, std::move(done));
+  });
 }
 
-std::vector<pool_status> actor_runtime::status() {
-  std::vector<pool_status> out;
-  caf::scoped_actor self{impl_->system};
-  for (auto& [slug, pool] : impl_->pools) {
-    pool_status status;
-    status.slug = slug;
-    status.state = "unresponsive";
-    self->request(pool, caf::duration{std::chrono::seconds(2)}, atoms::status::value)
-        .receive([&](pool_status& s) { status = std::move(s); }, [&](caf::error&) {});
-    out.push_back(std::move(status));
-  }
-  return out;
+identity_result actor_runtime::fetch_identity_blocking(const std::string& slug, const code_exchange& exchange) {
+  return wait_for<identity_result>(impl_->system, impl_->directory, impl_->bounds(), [&](provider_pools& pools, auto done) {
+    pools.fetch_identity(slug, exchange, std::move(done));
+  });
+}
+
+std::vector<pool_status> actor_runtime::status_blocking() {
+  return wait_for<std::vector<pool_status>>(impl_->system, impl_->directory, impl_->bounds(),
+                                            [](provider_pools& pools, auto done) { pools.status(std::move(done)); });
 }
 
 void actor_runtime::kill_worker(const std::string& slug, int index) {
-  auto it = impl_->pools.find(slug);
-  if (it != impl_->pools.end()) caf::anon_send(it->second, atoms::kill_worker::value, index);
+  auto entry = impl_->directory->find(slug);
+  if (entry && entry->current) caf::anon_send(entry->current, atoms::kill_worker::value, index);
 }
 
-void actor_runtime::start_gateway(std::function<void()> serve, std::function<void()> stop) {
-  impl_->gateway = impl_->system.spawn<caf::detached>(gateway_actor, std::move(serve), std::move(stop));
+void actor_runtime::kill_supervisor(const std::string& slug) {
+  auto entry = impl_->directory->find(slug);
+  if (entry && entry->current) caf::anon_send_exit(entry->current, caf::exit_reason::kill);
 }
 
 void actor_runtime::shutdown() {
   if (impl_->stopped) return;
   impl_->stopped = true;
-  caf::scoped_actor self{impl_->system};
-  if (impl_->gateway) {
-    // The gateway answers once the server has drained; only then do the pools go.
-    self->request(impl_->gateway, caf::infinite, stop_atom::value).receive([](caf::atom_value) {}, [](caf::error&) {});
-  }
-  for (auto& [slug, pool] : impl_->pools) self->send_exit(pool, caf::exit_reason::user_shutdown);
+  impl_->directory->mark_stopping();
+  // The root takes its provider supervisors down with it, and they their workers.
+  caf::anon_send_exit(impl_->root, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace sg

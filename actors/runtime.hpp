@@ -1,40 +1,45 @@
 #pragma once
-// The actor side of socialgate behind a plain C++ interface: the actor system, one supervised
-// pool per provider, and the gateway actor that owns the HTTP server. HTTP handler threads
-// (cpp-httplib's pool, not CAF's scheduler) call the pools through blocking bridges.
-#include <functional>
+// The actor side of socialgate behind a plain C++ interface: the actor system, a root
+// supervisor, and one supervised pool per provider. Gateway loops reach the pools through
+// make_loop_client; the blocking bridges are for tests and command-line tools only.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "actors/pool_client.hpp"
 #include "actors/pool_types.hpp"
+
+namespace caf::io {
+class broker;
+}
 
 namespace sg {
 
-class provider_pools {
- public:
-  virtual ~provider_pools() = default;
-  // Both throw provider_error (the IdP's answer) or pool_unavailable (busy, restarting).
-  virtual std::string authorize_url(const std::string& slug, const authorize_request& request) = 0;
-  virtual external_identity fetch_identity(const std::string& slug, const code_exchange& exchange) = 0;
-  virtual std::vector<pool_status> status() = 0;
-};
-
-class actor_runtime : public provider_pools {
+class actor_runtime {
  public:
   actor_runtime(std::vector<std::shared_ptr<provider>> providers, pool_settings settings);
-  ~actor_runtime() override;
+  ~actor_runtime();  // shutdown(), then waits for every pool actor to end
+  actor_runtime(const actor_runtime&) = delete;
+  actor_runtime& operator=(const actor_runtime&) = delete;
 
-  std::string authorize_url(const std::string& slug, const authorize_request& request) override;
-  external_identity fetch_identity(const std::string& slug, const code_exchange& exchange) override;
-  std::vector<pool_status> status() override;
-  // Fault injection for tests and drills: kills one worker of a provider's pool.
+  // The pools for one gateway loop: `self` is the loop's broker (its actor_system may be
+  // another one in this process). Calls are made from, and answered in, the broker's context.
+  // The runtime must outlive every client it made.
+  std::unique_ptr<provider_pools> make_loop_client(caf::io::broker* self);
+
+  // Blocking bridges: the same calls as a loop client makes, waited for on the calling thread.
+  // For tests and tools; never call them on a loop thread.
+  login_start_result start_login_blocking(const std::string& slug, const authorize_request& request);
+  identity_result fetch_identity_blocking(const std::string& slug, const code_exchange& exchange);
+  std::vector<pool_status> status_blocking();
+
+  // Fault injection for tests and drills: kills one worker of a provider's pool, or the pool's
+  // supervisor itself (with its workers; the root supervisor restarts it).
   void kill_worker(const std::string& slug, int index);
+  void kill_supervisor(const std::string& slug);
 
-  // Spawns the gateway actor: it runs `serve` (a blocking accept loop) on a thread it owns
-  // and calls `stop` when it is told to shut down.
-  void start_gateway(std::function<void()> serve, std::function<void()> stop);
-  // Stops the gateway (in-flight requests finish), then the pools.
+  // Stops the pools: calls they still hold, and calls made from now on, answer shutting_down.
+  // Stop the gateway loops (and their in-flight requests) first.
   void shutdown();
 
  private:
