@@ -24,7 +24,12 @@ class actor_runtime {
 
   // The pools for one gateway loop: `self` is the loop's broker (its actor_system may be
   // another one in this process). Calls are made from, and answered in, the broker's context.
-  // The runtime must outlive every client it made.
+  //
+  // Lifetimes, in this order: (1) the brokers quit (each client, destroyed with its broker,
+  // answers its pending calls with shutting_down); (2) this runtime is destroyed; (3) the
+  // loops' actor_systems are destroyed. A pool may still hold a call of a broker that has quit
+  // and answers it when the call ends; CAF 0.17 crashes delivering anything to a broker whose
+  // actor_system is gone (abstract_broker::enqueue reaches for that system's middleman).
   std::unique_ptr<provider_pools> make_loop_client(caf::io::broker* self);
 
   // Blocking bridges: the same calls as a loop client makes, waited for on the calling thread.
