@@ -62,6 +62,8 @@ fi
 ulimit -n "$(ulimit -Hn)"
 
 run=$(mktemp -d /tmp/sg-bench.XXXXXX)
+# Other work on the machine skews every figure: the report shows the load around the run.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 source bench/lib/services.sh
 source bench/lib/session.sh
 source bench/lib/profile.sh
@@ -138,6 +140,7 @@ SG_META_C="$loadtest_shown --provider oidc/corp, once with --idp-alone oidc --id
 SG_META_D="bench/idle_connections.py --count $idle_count --hold $idle_hold (source addresses 127.0.0.2-11)" \
 SG_META_NGINX="nginx $(nginx -v 2>&1 | cut -d/ -f2): worker_processes 1; access_log off; location / { return 200; } on 127.0.0.1" \
 SG_META_ENV="SOCIAL_AUTH_RATE_LIMITS=off SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS=1000000 SOCIALGATE_PROVIDER_WORKERS=${SOCIALGATE_PROVIDER_WORKERS:-32} SOCIALGATE_MAX_CONNECTIONS=${SOCIALGATE_MAX_CONNECTIONS:-20000} SOCIALGATE_MAX_CONNECTIONS_PER_ADDRESS=${SOCIALGATE_MAX_CONNECTIONS_PER_ADDRESS:-20000} SOCIALGATE_KEEPALIVE_IDLE_SECONDS=${SOCIALGATE_KEEPALIVE_IDLE_SECONDS:-300} (the last three exist only in the new server), the rest as tests/support/deployment.cpp" \
+SG_META_LOAD="1/5/15-minute load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after" \
 SG_META_PROFILER="$(profiler_name)" SG_META_PROFILE_SECONDS="$profile_seconds" SG_META_USERS="$users" \
 python3 - "$run/meta.json" <<'PY'
 import json, os, sys, time
@@ -145,7 +148,7 @@ e = os.environ
 callgrind = e["SG_META_PROFILER"] == "callgrind"
 json.dump({
     "label": e["SG_META_LABEL"], "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    "machine": e["SG_META_MACHINE"], "commit": e["SG_META_COMMIT"], "socialgate": e["SG_META_SG"],
+    "machine": e["SG_META_MACHINE"], "load": e["SG_META_LOAD"], "commit": e["SG_META_COMMIT"], "socialgate": e["SG_META_SG"],
     "server_kind": e["SG_META_KIND"], "idp": e["SG_META_IDP"], "loadtest": e["SG_META_LOADTEST"],
     "command": e["SG_META_COMMAND"],
     "commands": {"(a)": e["SG_META_WRK"], "nginx": e["SG_META_NGINX"], "(b)": e["SG_META_B"],

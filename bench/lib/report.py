@@ -233,7 +233,7 @@ def main():
             idle_row(run), profile_row(run, meta)]
     out = [f"# Issue 13 benchmark ({meta['label']}), {meta['when']}", "",
            f"Machine: {meta['machine']}. Everything on this one machine: Redis, the dev IdP, one socialgate replica, "
-           "nginx and the load generators share the cores.",
+           "nginx and the load generators share the cores. " + meta.get("load", "") + ".",
            f"Tree: commit {meta['commit']}. socialgate: `{meta['socialgate']}` ({meta['server_kind']}); "
            f"dev IdP: `{meta['idp']}`; driver: `{meta['loadtest']}`.",
            f"Command: `{meta['command']}`", "",
