@@ -4,6 +4,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <atomic>
+#include <deque>
 #include <stdexcept>
 
 #include "actors/runtime.hpp"
@@ -31,14 +33,22 @@ std::vector<provider_descriptor> descriptors_of(const std::vector<std::shared_pt
   return out;
 }
 
+// Figures of one loop that /metrics shows for the whole replica: each loop publishes its own
+// (once a second, and just before it renders /metrics), any loop may read them all.
+struct loop_counters {
+  std::atomic<std::uint64_t> redis_errors{0};
+  std::atomic<std::size_t> redis_in_use{0};
+};
+
 // Everything one event loop serves requests with, bound to that loop: its own Redis
 // connections, stores over them, a pool client answering on the loop, and the routes.
 class loop_bundle : public loop_services {
  public:
   loop_bundle(const service_config& config, redis_transport& transport, std::unique_ptr<provider_pools> pool_client,
-              std::vector<provider_descriptor> providers, metrics_registry& metrics,
-              std::function<void(std::string&)> loop_metrics, bool check_layout_first)
-      : redis_(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size), transport),
+              std::vector<provider_descriptor> providers, metrics_registry& metrics, loop_counters& counters,
+              std::function<void(std::string&)> replica_gauges, bool check_layout_first)
+      : counters_(counters),
+        redis_(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size), transport),
         flows_(redis_, config.redis_prefix, config.flow_ttl_seconds,
                {config.max_flows_per_browser, config.max_flows_per_address}),
         login_codes_(redis_, config.redis_prefix, config.login_code_ttl_seconds),
@@ -47,14 +57,22 @@ class loop_bundle : public loop_services {
         limiter_(redis_, config.redis_prefix, config.rate_limits),
         pools_(std::move(pool_client)),
         gateway_({config, redis_, flows_, login_codes_, sessions_, users_, limiter_, *pools_, std::move(providers),
-                  metrics, std::move(loop_metrics)}) {
+                  metrics, [this, gauges = std::move(replica_gauges)](std::string& out) {
+                    on_tick();
+                    gauges(out);
+                  }}) {
     if (check_layout_first) users_.check_key_layout_before_writing();
     gateway_.install(routes_);
   }
   router& routes() override { return routes_; }
   redis_loop_client& redis() override { return redis_; }
+  void on_tick() override {
+    counters_.redis_errors = redis_.errors();
+    counters_.redis_in_use = redis_.in_use();
+  }
 
  private:
+  loop_counters& counters_;
   redis_loop_client redis_;
   flow_store flows_;
   login_code_store login_codes_;
@@ -90,6 +108,7 @@ struct service::impl {
   actor_runtime runtime;
   connection_budget budget;
   std::vector<event_loop> loops;
+  std::deque<loop_counters> counters;  // one per loop; a deque keeps their addresses
   bool check_layout_first = false;
   bool started = false;
 
@@ -100,11 +119,21 @@ struct service::impl {
         budget(static_cast<std::size_t>(config.max_connections), static_cast<std::size_t>(config.max_connections_per_address),
                config.trusted_proxies) {}
 
-  // The loop's gauges for /metrics: connections of the whole replica.
-  std::function<void(std::string&)> loop_gauges() {
+  // What /metrics shows of the loops: connections and Redis figures of the whole replica.
+  std::function<void(std::string&)> replica_gauges() {
     return [this](std::string& out) {
+      std::uint64_t redis_errors = 0;
+      std::size_t redis_in_use = 0;
+      for (const auto& c : counters) {
+        redis_errors += c.redis_errors;
+        redis_in_use += c.redis_in_use;
+      }
       out += "# TYPE socialgate_http_connections_open gauge\nsocialgate_http_connections_open " +
              std::to_string(budget.open()) + "\n";
+      out += "# TYPE socialgate_redis_errors_total counter\nsocialgate_redis_errors_total " +
+             std::to_string(redis_errors) + "\n";
+      out += "# TYPE socialgate_redis_connections_in_use gauge\nsocialgate_redis_connections_in_use " +
+             std::to_string(redis_in_use) + "\n";
     };
   }
 };
@@ -126,12 +155,13 @@ int service::start() {
     settings.request_deadline = std::chrono::seconds(s.config.request_deadline_seconds);
     settings.keepalive_idle = std::chrono::seconds(s.config.keepalive_idle_seconds);
     settings.budget = &s.budget;
+    auto& counters = s.counters.emplace_back();
     event_loop loop;
     loop.config = loop_system_config();
     loop.system = std::make_unique<caf::actor_system>(*loop.config);
-    auto factory = [&s](caf::io::broker* self, redis_transport& transport) -> std::unique_ptr<loop_services> {
+    auto factory = [&s, &counters](caf::io::broker* self, redis_transport& transport) -> std::unique_ptr<loop_services> {
       return std::make_unique<loop_bundle>(s.config, transport, s.runtime.make_loop_client(self), s.providers,
-                                           s.metrics, s.loop_gauges(), s.check_layout_first);
+                                           s.metrics, counters, s.replica_gauges(), s.check_layout_first);
     };
     loop.broker = spawn_http_loop(*loop.system, std::move(settings), factory);
     s.loops.push_back(std::move(loop));

@@ -304,7 +304,10 @@ void on_tick(loop_state& st) {
     }
   }
   for (auto handle : expired) close_connection(st, handle);
-  if (st.services) st.services->redis().on_tick(now);
+  if (st.services) {
+    st.services->redis().on_tick(now);
+    st.services->on_tick();
+  }
 }
 
 void finish_stop(loop_state& st) {

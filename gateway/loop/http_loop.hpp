@@ -35,6 +35,8 @@ class loop_services {
   virtual ~loop_services() = default;
   virtual router& routes() = 0;
   virtual redis_loop_client& redis() = 0;
+  // Once a second on the loop (after the deadlines are checked): publish figures, for example.
+  virtual void on_tick() {}
 };
 using loop_services_factory =
     std::function<std::unique_ptr<loop_services>(caf::io::broker* self, redis_transport& transport)>;

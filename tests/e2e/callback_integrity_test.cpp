@@ -22,7 +22,7 @@ long long flows_finished(deployment& env) {
   auto reply = env.redis().client().command({"GET", "sg:stats:flows-finished"});
   return reply.is_nil() ? 0 : std::stoll(reply.text);
 }
-std::string detail(const http_result& r) { return json::parse(r.body)["detail"].get<std::string>(); }
+std::string detail_of(const http_result& r) { return json::parse(r.body)["detail"].get<std::string>(); }
 // The callback URL with the IdP's answer replaced by `error=access_denied` for the same state.
 std::string error_callback(deployment& env, const std::string& state) {
   return env.site() + "/api/auth/github/login/callback/?error=access_denied&state=" + url_encode(state);
@@ -42,7 +42,7 @@ TEST_CASE("a state tried from another browser consumes nothing and the right bro
   for (auto* other : {&stranger, &attacker}) {
     auto r = other->get(begun.callback_url, env.replica(0));
     CHECK(r.status == 400);
-    CHECK(detail(r).find("another browser") != std::string::npos);
+    CHECK(detail_of(r).find("another browser") != std::string::npos);
     CHECK(r.set_cookie("sg_sessionid").empty());
   }
   CHECK(token_requests(env) == before);  // no call to the IdP
@@ -105,7 +105,7 @@ TEST_CASE("a one-time code tried from another browser consumes nothing and the r
   for (auto* other : {&attacker, &stranger}) {
     auto r = other->post(token_url, body, "application/json", env.replica(0));
     CHECK(r.status == 400);
-    CHECK(detail(r).find("another browser") != std::string::npos);
+    CHECK(detail_of(r).find("another browser") != std::string::npos);
     CHECK(other->cookies.count("sg_sessionid") == 0);
   }
   CHECK(env.redis().client().command({"EXISTS", key}).integer == 1);
@@ -129,7 +129,7 @@ TEST_CASE("process=connect by GET is refused and by POST needs the CSRF token", 
   auto by_get = b.get(start_url);
   CHECK(by_get.status == 405);
   CHECK(by_get.header("Location").empty());
-  CHECK(detail(by_get).find("POST") != std::string::npos);
+  CHECK(detail_of(by_get).find("POST") != std::string::npos);
   // A cross-site form POST carries the cookies but cannot read the CSRF cookie.
   auto no_token = b.post(start_url, "", "application/x-www-form-urlencoded");
   CHECK(no_token.status == 403);

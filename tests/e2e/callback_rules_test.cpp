@@ -65,7 +65,7 @@ TEST_CASE("a state made for another provider gets 400", "[e2e][callback][securit
   record.code_verifier = "v";
   record.binding_hash = sha256_hex(b.cookies["sg_binding"]);
   record.created_at = unix_now();
-  flows.put("state-made-for-google-0123456789", record);
+  sync_wait(flows.put("state-made-for-google-0123456789", record));
   auto before = token_requests(env);
   auto r = b.get(env.site() + "/api/auth/github/login/callback/?code=c&state=state-made-for-google-0123456789",
                  env.replica(0));

@@ -281,14 +281,14 @@ TEST_CASE("pipelined bytes beyond max_buffered while a request waits get 400", "
   CHECK(reader.buffered_bytes() < 4096);
 }
 
-TEST_CASE("Content-Encoding on a request gets 415; identity is accepted", "[http]") {
+TEST_CASE("Content-Encoding on a request gets 415, identity is accepted", "[http]") {
   CHECK(failure_status("POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx") == 415);
   CHECK(failure_status("POST / HTTP/1.1\r\nContent-Encoding: identity, br\r\nContent-Length: 1\r\n\r\nx") == 415);
   CHECK(failure_status("GET / HTTP/1.1\r\nContent-Encoding: deflate\r\n\r\n") == 415);
   CHECK(only_request("POST / HTTP/1.1\r\nContent-Encoding: Identity\r\nContent-Length: 1\r\n\r\nx").body == "x");
 }
 
-TEST_CASE("Transfer-Encoding: chunked only; other codings get 501", "[http]") {
+TEST_CASE("Transfer-Encoding: chunked only, other codings get 501", "[http]") {
   CHECK(failure_status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") == 501);
   CHECK(failure_status("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n") == 501);
   CHECK(failure_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n") == 501);
@@ -348,7 +348,7 @@ TEST_CASE("malformed heads get 400: header names, obs-fold, bare CR, whitespace"
   CHECK(only_request("GET / HTTP/1.1\r\nUTF8: caf\xc3\xa9\r\n\r\n").get_header_value("utf8") == "caf\xc3\xa9");
 }
 
-TEST_CASE("request-line versions other than HTTP/1.0 and 1.1 get 505; bad methods 400 or 501", "[http]") {
+TEST_CASE("request-line versions other than HTTP/1.0 and 1.1 get 505, bad methods 400 or 501", "[http]") {
   CHECK(failure_status("GET / HTTP/2.0\r\n\r\n") == 505);
   CHECK(failure_status("GET / HTTP/1.2\r\n\r\n") == 505);
   CHECK(failure_status("GET / HTTP/0.9\r\n\r\n") == 505);
@@ -427,7 +427,7 @@ TEST_CASE("mid_request: set while a request is partly read, clear between reques
   CHECK(!reader.mid_request());
 }
 
-TEST_CASE("a few empty lines before a request are skipped; an endless stream of them is refused", "[http]") {
+TEST_CASE("a few empty lines before a request are skipped, an endless stream of them is refused", "[http]") {
   CHECK(only_request("\r\n\r\nGET / HTTP/1.1\r\n\r\n").path == "/");
   CHECK(failure_status(std::string(40, '\n')) == 400);
 }

@@ -316,7 +316,7 @@ TEST_CASE("eval sends the script again after SCRIPT FLUSH", "[redis_loop]") {
   CHECK(value_of(run(l, {"GET", "scripted"})).text == "four");
 }
 
-TEST_CASE("AUTH goes first on a new connection; a refusal is clear and names no password", "[redis_loop]") {
+TEST_CASE("AUTH goes first on a new connection, a refusal is clear and names no password", "[redis_loop]") {
   test::scratch_dir scratch;
   test::redis_server redis(scratch.path());
   // The helper's own pool connections stay authenticated after requirepass is set.
@@ -373,7 +373,7 @@ TEST_CASE("SELECT picks the database before the first batch", "[redis_loop]") {
   CHECK(three.command({"GET", "in-three"}).text == "yes");
 }
 
-TEST_CASE("a killed Redis fails the waiters; a restarted one is used again", "[redis_loop]") {
+TEST_CASE("a killed Redis fails the waiters, a restarted one is used again", "[redis_loop]") {
   test::scratch_dir scratch;
   test::redis_server redis(scratch.path());
   loop l(endpoint_of(redis), 2);
