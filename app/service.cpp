@@ -176,14 +176,16 @@ void service::stop() {
   if (!impl_ || !impl_->started) return;
   impl_->started = false;
   auto bound = std::chrono::seconds(impl_->config.shutdown_timeout_seconds);
-  // Every loop stops accepting and drains; then the pools they were waiting on can go.
+  // Every loop stops accepting and drains; then the pools they were waiting on can go; the
+  // loops' actor systems last (CAF 0.17 crashes delivering a late pool answer to a broker
+  // whose system is gone: see actor_runtime::make_loop_client).
   for (auto& loop : impl_->loops) stop_http_loop(*loop.system, loop.broker, bound);
+  impl_->runtime.shutdown();
   for (auto& loop : impl_->loops) {
     loop.broker = nullptr;
     loop.system.reset();
   }
   impl_->loops.clear();
-  impl_->runtime.shutdown();
 }
 
 }  // namespace sg
