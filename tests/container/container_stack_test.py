@@ -119,7 +119,6 @@ def compose_file(scratch, ports):
         "SOCIAL_AUTH_GITHUB_URL": idp,
         "SOCIAL_AUTH_ALLOW_INSECURE_HTTP": "True",
         "REDIS_URL": "redis://127.0.0.1:%d/0" % ports["redis"],
-        "SOCIALGATE_HTTP_THREADS": "8",
         "SOCIALGATE_PROVIDER_WORKERS": "2",
     }
     services = {

@@ -318,7 +318,6 @@ class Deployment:
             "SOCIAL_AUTH_AMAZON_COGNITO_ISSUER": self.idp_url + "/cognito",
             "SOCIAL_AUTH_ALLOW_INSECURE_HTTP": "True",
             "SOCIALGATE_LISTEN": listen,
-            "SOCIALGATE_HTTP_THREADS": "16",
             "SOCIALGATE_PROVIDER_WORKERS": "2",
             "SOCIALGATE_IDP_TIMEOUT_SECONDS": "5",
             "REDIS_URL": "redis://127.0.0.1:%d/0" % self.redis_port,

@@ -134,7 +134,6 @@ TEST_CASE("a provider slowed to 200 ms with 200 users on it leaves every login w
   auto options = under_load(1);
   options.oidc = true;
   options.idp_threads = 512;
-  options.env["SOCIALGATE_HTTP_THREADS"] = "512";
   deployment env(options);
   browser ops(env.site());
   auto pool = [&](const std::string& slug) {
