@@ -98,8 +98,18 @@ void actor_runtime::shutdown() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->directory->mark_stopping();
-  // The root takes its provider supervisors down with it, and they their workers.
-  caf::anon_send_exit(impl_->root, caf::exit_reason::user_shutdown);
+  // The root takes its provider supervisors down with it, and they their workers. Waiting for
+  // the root and the supervisors (not the workers, which may sit in an IdP call) means every
+  // call they held has been answered when this returns (CAF runs the functors wait_for attaches
+  // after the actor's state, whose destructor answers them, is gone): from then on no pool
+  // actor sends anything to a gateway loop's broker.
+  caf::scoped_actor self{impl_->system};
+  std::vector<provider_supervisor_actor> supervisors;
+  for (auto& entry : impl_->directory->all())
+    if (entry.current) supervisors.push_back(entry.current);
+  self->send_exit(impl_->root, caf::exit_reason::user_shutdown);
+  self->wait_for(impl_->root);
+  self->wait_for(supervisors);
 }
 
 }  // namespace sg

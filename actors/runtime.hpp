@@ -26,10 +26,10 @@ class actor_runtime {
   // another one in this process). Calls are made from, and answered in, the broker's context.
   //
   // Lifetimes, in this order: (1) the brokers quit (each client, destroyed with its broker,
-  // answers its pending calls with shutting_down); (2) this runtime is destroyed; (3) the
+  // answers its pending calls with shutting_down); (2) shutdown() (or the destructor); (3) the
   // loops' actor_systems are destroyed. A pool may still hold a call of a broker that has quit
-  // and answers it when the call ends; CAF 0.17 crashes delivering anything to a broker whose
-  // actor_system is gone (abstract_broker::enqueue reaches for that system's middleman).
+  // and answers it when the call ends or at shutdown; CAF 0.17 crashes delivering anything to
+  // a broker whose actor_system is gone (abstract_broker::enqueue reaches for its middleman).
   std::unique_ptr<provider_pools> make_loop_client(caf::io::broker* self);
 
   // Blocking bridges: the same calls as a loop client makes, waited for on the calling thread.
@@ -44,7 +44,9 @@ class actor_runtime {
   void kill_supervisor(const std::string& slug);
 
   // Stops the pools: calls they still hold, and calls made from now on, answer shutting_down.
-  // Stop the gateway loops (and their in-flight requests) first.
+  // Returns once the root and the provider supervisors have ended, so no pool actor sends to a
+  // broker any more (workers blocked in an IdP call may still run; the destructor waits for
+  // them). Stop the gateway loops' brokers (and their in-flight requests) first.
   void shutdown();
 
  private:

@@ -200,3 +200,27 @@ TEST_CASE("a loop's call the pool times out, and calls pending when the client g
 
   idp->release();
 }
+
+TEST_CASE("once the runtime has shut down no pool sends to a loop, so the loop's system may go first", "[actors][loop]") {
+  auto idp = std::make_shared<scripted_provider>("idp");
+  pool_settings settings;
+  settings.workers = 1;
+  auto loop = std::make_unique<test_loop>();
+  actor_runtime runtime({idp}, settings);
+  idp->hold();
+  // One call on the worker, one in the queue, both from a broker that then quits.
+  loop->run(runtime, [&](provider_pools& pools, loop_record&, auto finish) {
+    pools.fetch_identity("idp", {"running", "", "", "", false, ""}, [](identity_result) {});
+    pools.fetch_identity("idp", {"queued", "", "", "", false, ""}, [](identity_result) {});
+    wait_until([&] { return idp->held_calls == 1; });
+    finish();
+  });
+  // The order a service stops in: brokers, pools, then the loops' systems. The supervisor
+  // answers both calls while shutting down, to a broker whose system still exists.
+  runtime.shutdown();
+  loop.reset();
+  idp->release();
+  CHECK(idp->calls == 1);
+  // The worker's late answer goes to its dead supervisor, not to the broker: nothing reaches
+  // the destroyed system (ASan would see it) before or while the runtime goes.
+}
