@@ -84,7 +84,9 @@ cpu_during() {
   local before=($(cpu_seconds "$sg_pid") $(cpu_seconds "$idp_pid") $(cpu_seconds "$redis_pid"))
   perf stat -e context-switches,cpu-clock -p "$sg_pid" -o "$run/perf-$name.txt" >/dev/null 2>&1 &
   local counter=$!
-  "$@"
+  local status=0
+  "$@" || status=$?
+  [ "$status" = 0 ] || echo "($name) $(basename "$1") exited with status $status" >>"$run/failed-$name.txt"
   kill -INT "$counter" 2>/dev/null || true
   wait "$counter" 2>/dev/null || true
   local after=($(cpu_seconds "$sg_pid") $(cpu_seconds "$idp_pid") $(cpu_seconds "$redis_pid"))
@@ -106,6 +108,7 @@ wrk_shown="wrk -t2 -c64 -d${seconds}s --latency -H 'Cookie: sg_sessionid=<a real
 step "(a) $wrk_shown against nginx, then socialgate's /api/auth/verify"
 "${wrk_cmd[@]}" "$nginx_url/" >"$run/a-nginx.txt"
 cpu_during a "${wrk_cmd[@]}" "$sg_url/api/auth/verify" >"$run/a-socialgate.txt"
+restart_if_dead "(a)"
 
 login_run() {  # login_run LETTER PROTOCOL PROVIDER IDP_URL: the IdP alone, then through socialgate
   local letter=$1 protocol=$2 provider=$3 issuer=$4
@@ -115,6 +118,7 @@ login_run() {  # login_run LETTER PROTOCOL PROVIDER IDP_URL: the IdP alone, then
     "${common[@]}" --user-prefix "$letter-idp" >"$run/$letter-idp.txt" 2>/dev/null
   cpu_during "$letter" "$loadtest_bin" --targets "$sg_url" "${common[@]}" --checks-per-login 0 \
     --user-prefix "$letter-sg" >"$run/$letter-socialgate.txt" 2>/dev/null
+  restart_if_dead "($letter)"
 }
 login_run b github github "$idp_url"
 login_run c oidc oidc/corp "$idp_url/oidc"
@@ -127,6 +131,7 @@ profile logins "$loadtest_bin" --targets "{url}" --site "$site" --provider githu
 step "(d) $idle_count idle keep-alive connections for ${idle_hold}s"
 python3 bench/idle_connections.py --port "${sg_url##*:}" --pid "$sg_pid" --count "$idle_count" \
   --hold "$idle_hold" >"$run/d-idle.json"
+restart_if_dead "(d)"
 stop_services
 
 loadtest_shown="socialgate-loadtest --site $site --users $users --duration $seconds --logins 1000000000"
@@ -159,8 +164,11 @@ json.dump({
     "profiler_note": ("`perf stat -e instructions` counts nothing on this machine (no hardware counters), so the "
                       "profile is valgrind's callgrind on a separate replica for " + e["SG_META_PROFILE_SECONDS"] +
                       " s per driver, collecting only while the driver runs. It counts instructions in user space: "
-                      "time in the kernel (context switches, syscalls) and waiting do not show; the context-switch "
-                      "counts above cover that.") if callgrind else
+                      "time in the kernel (context switches, syscalls) and waiting do not show, and each step of a "
+                      "`rep stos`/`rep movs` (glibc's memset and memcpy on large blocks) counts as one instruction, so "
+                      "big memsets and copies look far costlier than they are. The CPU-clock samples under each "
+                      "profile (perf on the software timer, which works here) show real time, the kernel included.")
+                     if callgrind else
                      ("perf record -F 999 -g on the replica while the driver runs, self time by symbol."),
     "profile_commands": {"verify": "wrk -t2 -c64 -d" + e["SG_META_PROFILE_SECONDS"] + "s --latency (same cookie)",
                          "logins": "socialgate-loadtest --provider github --users " + e["SG_META_USERS"] +

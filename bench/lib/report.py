@@ -156,7 +156,14 @@ def callgrind_top(text, count=20):
 
 
 def perf_top(text, count=25):
-    return [line.rstrip() for line in text.splitlines() if re.match(r"^\s+[\d.]+%", line)][:count]
+    """perf report's rows (percent, library, [.] or [k], symbol), without its trailing columns."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"^\s+([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*?)(?:\s+-\s+-\s*)?$", line)
+        if m:
+            where = "kernel" if m.group(3) == "k" else os.path.basename(m.group(2))
+            rows.append(f"{float(m.group(1)):5.1f}%  {short_symbol(m.group(4).strip())}  ({where})")
+    return rows[:count]
 
 
 def profile_section(run, meta, name, title):
@@ -180,6 +187,10 @@ def profile_section(run, meta, name, title):
     else:
         rows = perf_top(text)
     lines += ["```", "\n".join(rows) if rows else "(no profile)", "```", ""]
+    clock = read(run, f"profile-{name}-clock.txt")
+    if clock:
+        lines += ["CPU-clock samples on the measured replica during the same driver (perf, software timer; "
+                  "real time, the kernel included):", "", "```", "\n".join(perf_top(clock, 20)) or "(no samples)", "```", ""]
     return lines
 
 
@@ -237,7 +248,12 @@ def main():
            f"Tree: commit {meta['commit']}. socialgate: `{meta['socialgate']}` ({meta['server_kind']}); "
            f"dev IdP: `{meta['idp']}`; driver: `{meta['loadtest']}`.",
            f"Command: `{meta['command']}`", "",
-           "## Measured against the targets", "", table(rows), "",
+           "## Measured against the targets", "", table(rows), ""]
+    problems = [line for name in sorted(os.listdir(run)) if name == "crashes.txt" or name.startswith("failed-")
+                for line in (read(run, name) or "").splitlines() if line.strip()]
+    if problems:
+        out += ["Crashes and failed commands in this run:", ""] + [f"- {line}" for line in problems] + [""]
+    out += [
            "## Commands (same run)", ""]
     out += [f"- {k}: `{v}`" for k, v in meta["commands"].items()]
     out += ["", f"socialgate's environment: `{meta['environment']}`", "",

@@ -168,3 +168,18 @@ CONF
 cpu_seconds() {
   awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / tck }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
+
+# restart_if_dead PHASE: when the replica died during PHASE, notes how (exit status or signal)
+# in $run/crashes.txt and starts a fresh one, so that one crash costs one measurement, not the
+# rest of the run.
+restart_if_dead() {
+  local phase=$1 status=0
+  kill -0 "$sg_pid" 2>/dev/null && return 0
+  wait "$sg_pid" 2>/dev/null || status=$?
+  sg_restarts=$((${sg_restarts:-0} + 1))
+  local how="status $status"
+  [ "$status" -gt 128 ] && how="signal $((status - 128))"
+  echo "socialgate exited during $phase ($how); a fresh replica ran the rest" >>"$run/crashes.txt"
+  echo "socialgate died during $phase (status $status): restarting it" >&2
+  start_socialgate "socialgate-$sg_restarts"
+}
