@@ -21,7 +21,7 @@ bool is_true(const json& doc, const char* name) {
   return it != doc.end() && it->is_boolean() && it->get<bool>();
 }
 
-void check_status(const http_response& response, const char* what) {
+void check_status(const idp_response& response, const char* what) {
   if (response.status >= 500)
     throw provider_error(kind::unavailable, std::string("GitHub answered ") + std::to_string(response.status) + " for " + what);
   if (response.status == 401 || response.status == 403)
@@ -53,7 +53,7 @@ std::string github_provider::authorize_url(const authorize_request& request) con
   return config_.web_url + "/login/oauth/authorize?" + build_query(params);
 }
 
-std::string parse_github_token_response(const http_response& response) {
+std::string parse_github_token_response(const idp_response& response) {
   check_status(response, "the token request");
   auto doc = parse_json(response.body, "the token request");
   if (!doc.is_object()) throw provider_error(kind::bad_response, "GitHub's token answer is not a JSON object");
@@ -111,7 +111,7 @@ std::string github_provider::exchange_code(const code_exchange& exchange) const 
   return parse_github_token_response(response);
 }
 
-http_headers github_provider::api_headers(const std::string& token) const {
+idp_headers github_provider::api_headers(const std::string& token) const {
   return {{"Authorization", "Bearer " + token},
           {"Accept", "application/vnd.github+json"},
           {"X-GitHub-Api-Version", "2022-11-28"}};

@@ -15,7 +15,7 @@ class github_provider : public provider {
 
  private:
   std::string exchange_code(const code_exchange& exchange) const;
-  http_headers api_headers(const std::string& token) const;
+  idp_headers api_headers(const std::string& token) const;
 
   github_config config_;
   http_client http_;
@@ -24,7 +24,7 @@ class github_provider : public provider {
 std::string github_icon_svg();
 
 // Parsing of GitHub's answers, separate so that it can be tested and fuzzed without a network.
-std::string parse_github_token_response(const http_response& response);
+std::string parse_github_token_response(const idp_response& response);
 external_identity parse_github_user(const std::string& body);
 // The primary verified address, else the first verified one, else "" (never an unverified one).
 std::string pick_github_email(const std::string& body);

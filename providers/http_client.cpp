@@ -13,16 +13,16 @@
 
 namespace sg {
 
-http_response http_client::get(const std::string& url, const http_headers& headers) const {
+idp_response http_client::get(const std::string& url, const idp_headers& headers) const {
   return send("GET", url, headers, "", "");
 }
 
-http_response http_client::post_form(const std::string& url, const query_params& form,
-                                     const http_headers& headers) const {
+idp_response http_client::post_form(const std::string& url, const query_params& form,
+                                     const idp_headers& headers) const {
   return send("POST", url, headers, build_query(form), "application/x-www-form-urlencoded");
 }
 
-http_response http_client::send(const std::string& method, const std::string& url, const http_headers& headers,
+idp_response http_client::send(const std::string& method, const std::string& url, const idp_headers& headers,
                                 const std::string& body, const std::string& content_type) const {
   auto parts = parse_http_url(url);
   if (!parts) throw provider_error(provider_error::kind::bad_response, "invalid IdP URL");
@@ -83,7 +83,7 @@ http_response http_client::send(const std::string& method, const std::string& ur
   }
   // After a server error the connection's state is not to be trusted: start afresh next time.
   if (response.status >= 500) slot.reset();
-  http_response out;
+  idp_response out;
   out.status = response.status;
   out.body = std::move(received);
   out.content_type = response.get_header_value("Content-Type");

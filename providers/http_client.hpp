@@ -18,24 +18,25 @@ struct http_client_settings {
   std::string user_agent = "socialgate/0.1";
 };
 
-struct http_response {
+// An IdP's answer to an outbound call (not the gateway's http_response: one name, one type).
+struct idp_response {
   int status = 0;
   std::string body;
   std::string content_type;
 };
 
-using http_headers = std::multimap<std::string, std::string>;
+using idp_headers = std::multimap<std::string, std::string>;
 
 class http_client {
  public:
   explicit http_client(http_client_settings settings) : settings_(std::move(settings)) {}
   // Throws provider_error(unavailable) when the IdP cannot be reached or is too slow, and
   // provider_error(bad_response) when its answer is larger than the cap.
-  http_response get(const std::string& url, const http_headers& headers) const;
-  http_response post_form(const std::string& url, const query_params& form, const http_headers& headers) const;
+  idp_response get(const std::string& url, const idp_headers& headers) const;
+  idp_response post_form(const std::string& url, const query_params& form, const idp_headers& headers) const;
 
  private:
-  http_response send(const std::string& method, const std::string& url, const http_headers& headers,
+  idp_response send(const std::string& method, const std::string& url, const idp_headers& headers,
                      const std::string& body, const std::string& content_type) const;
   http_client_settings settings_;
 };

@@ -13,7 +13,7 @@ namespace {
 using kind = provider_error::kind;
 using json = nlohmann::json;
 
-json parse_idp_json(const http_response& response, const std::string& what) {
+json parse_idp_json(const idp_response& response, const std::string& what) {
   if (response.status >= 500) throw provider_error(kind::unavailable, "the IdP answered " + std::to_string(response.status) + " for " + what);
   auto doc = parse_bounded_json(response.body);
   if (!doc || !doc->is_object())
@@ -172,7 +172,7 @@ external_identity oidc_provider::fetch_identity(const code_exchange& exchange) {
   check_response_issuer(exchange, e);  // before the code goes anywhere
   query_params form = {{"grant_type", "authorization_code"}, {"code", exchange.code},
                        {"redirect_uri", exchange.redirect_uri}, {"code_verifier", exchange.code_verifier}};
-  http_headers headers = {{"Accept", "application/json"}};
+  idp_headers headers = {{"Accept", "application/json"}};
   if (token_auth_method_for(settings_.token_auth_method, e.token_auth_methods) == "client_secret_post") {
     form.emplace_back("client_id", settings_.client_id);
     form.emplace_back("client_secret", settings_.client_secret);
