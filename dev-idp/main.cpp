@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
   if (threads < 1) threads = 64;
   server.set_tcp_nodelay(true);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  // A benchmark's baseline: keep connections open for many requests (cpp-httplib closes a
+  // keep-alive connection after 5 by default, which puts a reconnect on every sixth call).
+  server.set_keep_alive_max_count(100000);
   sg::dev::install_fault_injection(server, faults);
   sg::dev::install_github_personality(server, state, github);
   // OIDC: a Google-like issuer, a Cognito-like hosted UI, and a generic IdP signing with ES256.

@@ -18,10 +18,6 @@ using steady = std::chrono::steady_clock;
 struct reader_deleter {
   void operator()(redisReader* r) const { if (r) redisReaderFree(r); }
 };
-struct reply_deleter {
-  void operator()(redisReply* r) const { if (r) freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
 // RESP request bytes for one command; argv with lengths, so any byte may be in an argument.
 void append_command(std::string& out, const redis_command_args& args) {

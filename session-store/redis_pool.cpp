@@ -17,10 +17,6 @@ struct redis_pool::slot {
 
 namespace {
 
-struct reply_deleter {
-  void operator()(redisReply* r) const { if (r) freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
 void append(redisContext* context, const redis_command_args& args) {
   std::vector<const char*> argv;

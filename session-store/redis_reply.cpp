@@ -50,4 +50,8 @@ redis_value to_redis_value(const redisReply& reply) {
   return value;
 }
 
+void reply_deleter::operator()(redisReply* r) const {
+  if (r) freeReplyObject(r);
+}
+
 }  // namespace sg
