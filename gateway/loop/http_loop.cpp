@@ -110,7 +110,7 @@ bool broker_redis_transport::open(std::size_t index, const redis_endpoint& endpo
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto handle = state_.self->add_scribe(fd);
-  state_.self->configure_read(handle, caf::io::receive_policy::at_most(65536));
+  state_.self->configure_read(handle, caf::io::receive_policy::at_most(16384));
   state_.redis_links[index] = {handle, true};
   state_.redis_by_handle[handle] = index;
   return true;
@@ -272,7 +272,9 @@ void accept_connection(loop_state& st, caf::io::connection_handle handle) {
   conn.peer_port = st.self->remote_port(handle);
   conn.last_activity = clock::now();
   st.connections.emplace(handle, std::move(conn));
-  st.self->configure_read(handle, caf::io::receive_policy::at_most(16384));
+  // CAF 0.17 sizes (and clears) its read buffer to this after every read: keep it near the
+  // size of a typical request rather than the largest one.
+  st.self->configure_read(handle, caf::io::receive_policy::at_most(4096));
   st.self->ack_writes(handle, true);
   report_gauges(st);
 }
