@@ -54,4 +54,10 @@ bool ip_range::contains(std::string_view ip) const {
   return true;
 }
 
+bool in_any_range(std::string_view ip, const std::vector<ip_range>& ranges) {
+  for (const auto& range : ranges)
+    if (range.contains(ip)) return true;
+  return false;
+}
+
 }  // namespace sg

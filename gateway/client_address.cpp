@@ -3,17 +3,9 @@
 #include "core/text.hpp"
 
 namespace sg {
-namespace {
-bool trusted(const std::string& ip, const std::vector<ip_range>& proxies) {
-  for (const auto& range : proxies)
-    if (range.contains(ip)) return true;
-  return false;
-}
-}  // namespace
-
 std::string client_address(const std::string& peer, const std::string& forwarded_for,
                            const std::vector<ip_range>& trusted_proxies) {
-  if (forwarded_for.empty() || !trusted(peer, trusted_proxies)) return peer;
+  if (forwarded_for.empty() || !in_any_range(peer, trusted_proxies)) return peer;
   std::vector<std::string> hops;
   std::size_t start = 0;
   while (start <= forwarded_for.size()) {
@@ -27,7 +19,7 @@ std::string client_address(const std::string& peer, const std::string& forwarded
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
     if (!parse_ip(*hop)) return candidate;  // garbage: stop at the last address we could trust
     candidate = *hop;
-    if (!trusted(*hop, trusted_proxies)) return candidate;
+    if (!in_any_range(*hop, trusted_proxies)) return candidate;
   }
   return candidate;
 }

@@ -1,13 +1,6 @@
 #include "gateway/loop/connection_budget.hpp"
 
 namespace sg {
-namespace {
-bool exempt_address(const std::string& peer, const std::vector<ip_range>& ranges) {
-  for (const auto& range : ranges)
-    if (range.contains(peer)) return true;
-  return false;
-}
-}  // namespace
 
 connection_budget::connection_budget(std::size_t max_total, std::size_t max_per_address, std::vector<ip_range> exempt)
     : max_total_(max_total), max_per_address_(max_per_address), exempt_(std::move(exempt)) {}
@@ -16,7 +9,7 @@ connection_budget::verdict connection_budget::admit(const std::string& peer_addr
   std::lock_guard lock(mutex_);
   if (total_ >= max_total_) return verdict::over_total;
   auto& mine = per_address_[peer_address];
-  if (mine >= max_per_address_ && !exempt_address(peer_address, exempt_)) {
+  if (mine >= max_per_address_ && !in_any_range(peer_address, exempt_)) {
     if (mine == 0) per_address_.erase(peer_address);
     return verdict::over_address;
   }

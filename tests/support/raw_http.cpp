@@ -10,7 +10,7 @@
 
 namespace sg::test {
 
-std::string raw_response::header(const std::string& name) const {
+std::string header_in(const std::string& head, const std::string& name) {
   std::size_t pos = head.find("\r\n");
   while (pos != std::string::npos && pos + 2 < head.size()) {
     auto end = head.find("\r\n", pos + 2);
@@ -18,13 +18,16 @@ std::string raw_response::header(const std::string& name) const {
     auto colon = line.find(':');
     if (colon != std::string::npos && strcasecmp(line.substr(0, colon).c_str(), name.c_str()) == 0) {
       auto value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
       return value;
     }
     pos = end;
   }
   return "";
 }
+
+std::string raw_response::header(const std::string& name) const { return header_in(head, name); }
 
 raw_response raw_get(const std::string& origin, const std::string& target,
                      const std::map<std::string, std::string>& headers) {

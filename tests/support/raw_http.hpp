@@ -6,6 +6,10 @@
 
 namespace sg::test {
 
+// The first value of header `name` (case-insensitive) in a raw head (status line and header
+// lines), spaces and tabs around it trimmed; "" when absent.
+std::string header_in(const std::string& head, const std::string& name);
+
 struct raw_response {
   int status = 0;
   std::string head;  // status line and headers, as received

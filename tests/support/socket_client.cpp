@@ -1,4 +1,5 @@
 #include "support/socket_client.hpp"
+#include "support/raw_http.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -58,22 +59,7 @@ std::size_t decode_chunked(const std::string& data, std::size_t from, std::strin
 
 }  // namespace
 
-std::string http_answer::header(const std::string& name) const {
-  std::size_t pos = head.find("\r\n");
-  while (pos != std::string::npos && pos + 2 < head.size()) {
-    auto end = head.find("\r\n", pos + 2);
-    auto line = head.substr(pos + 2, end == std::string::npos ? std::string::npos : end - pos - 2);
-    auto colon = line.find(':');
-    if (colon != std::string::npos && strcasecmp(line.substr(0, colon).c_str(), name.c_str()) == 0) {
-      auto value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-      return value;
-    }
-    pos = end;
-  }
-  return "";
-}
+std::string http_answer::header(const std::string& name) const { return header_in(head, name); }
 
 std::size_t http_answer::count(const std::string& name) const {
   std::size_t n = 0;

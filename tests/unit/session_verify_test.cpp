@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
+#include "support/identities.hpp"
 #include "support/redis_server.hpp"
 #include "unit/recording_executor.hpp"
 
@@ -14,14 +15,7 @@ using namespace sg::test;
 namespace {
 external_identity person(const std::string& subject, const std::string& email, bool verified, bool trusted,
                          const std::string& username) {
-  external_identity id;
-  id.provider = "github";
-  id.subject = subject;
-  id.email = email;
-  id.email_verified = verified;
-  id.email_trusted = trusted;
-  id.preferred_username = username;
-  return id;
+  return make_identity("github", subject, email, verified, trusted, username);
 }
 
 // What one test needs: a real server, a pool, the stores over a recording pass-through.

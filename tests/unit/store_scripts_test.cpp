@@ -19,6 +19,7 @@
 #include "session-store/rate_limiter.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
+#include "support/identities.hpp"
 #include "support/process.hpp"
 #include "support/wait.hpp"
 
@@ -152,14 +153,7 @@ std::vector<std::string> keys_of(redis_pool& redis, const std::vector<std::strin
 
 external_identity person(const std::string& provider, const std::string& subject, const std::string& email,
                          bool verified, const std::string& username) {
-  external_identity id;
-  id.provider = provider;
-  id.subject = subject;
-  id.email = email;
-  id.email_verified = verified;
-  id.email_trusted = true;
-  id.preferred_username = username;
-  return id;
+  return make_identity(provider, subject, email, verified, true, username);
 }
 
 // Every store operation, every script path the stores have.

@@ -6,6 +6,7 @@
 #include "session-store/redis_version.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
+#include "support/identities.hpp"
 #include "support/redis_server.hpp"
 
 using namespace sg;
@@ -16,14 +17,7 @@ namespace {
 // covers untrusted ones.
 external_identity identity(const std::string& provider, const std::string& subject, const std::string& email,
                            bool verified, const std::string& username = "") {
-  external_identity id;
-  id.provider = provider;
-  id.subject = subject;
-  id.email = email;
-  id.email_verified = verified;
-  id.email_trusted = true;
-  id.preferred_username = username;
-  return id;
+  return make_identity(provider, subject, email, verified, true, username);
 }
 }  // namespace
 
