@@ -13,6 +13,10 @@ namespace {
 caf::actor_system_config make_config() {
   caf::actor_system_config cfg;
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  // The sharing scheduler blocks idle threads on a condition variable; CAF 0.17's default
+  // work-stealing one polls (sleeping 50 us between polls), which under a login load cost
+  // hundreds of thousands of context switches a second on two cores.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   return cfg;
 }
 

@@ -97,6 +97,7 @@ std::unique_ptr<caf::actor_system_config> loop_system_config() {
   cfg->set("logger.verbosity", caf::atom("quiet"));
   // The loop's work runs in the multiplexer thread; the scheduler only runs the odd helper.
   cfg->set("scheduler.max-threads", 1);
+  cfg->set("scheduler.policy", caf::atom("sharing"));  // blocks when idle instead of polling
   return cfg;
 }
 }  // namespace
