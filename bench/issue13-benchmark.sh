@@ -11,9 +11,10 @@
 #   bench/issue13-benchmark.sh [label]
 #
 # Binaries: by default the tree is built (Release, build-bench) and measured. SG_BIN_DIR=<dir>
-# measures other binaries instead, e.g. the old server saved in /tmp/sg-before: socialgate and
-# socialgate-dev-idp from <dir> (flat, or a build dir's app/ and dev-idp/). The driver is always
-# the tree's socialgate-loadtest (or SG_LOADTEST), so that before and after use the same one.
+# measures another socialgate instead, e.g. the old server saved in /tmp/sg-before (flat, or a
+# build dir's app/). The dev IdP and the driver are always the tree's (or SG_IDP, SG_LOADTEST),
+# so that before and after are measured against the same baseline by the same client: the dev
+# IdP's keep-alive handling changes the IdP-alone figures and socialgate's login figures alike.
 # Knobs: SG_BENCH_SECONDS (10, each wrk and login run), SG_BENCH_USERS (64),
 # SG_IDLE_CONNECTIONS (10000), SG_IDLE_HOLD_SECONDS (10), SG_PROFILE_SECONDS (5),
 # SG_BENCH_KEEP=1 keeps the scratch folder (logs, raw outputs, profiles). socialgate's own
@@ -36,7 +37,8 @@ bash deploy/install-deps.sh >/dev/null
 build=$root/build-bench
 build_targets=()
 [ -z "${SG_LOADTEST:-}" ] && build_targets+=(socialgate-loadtest)
-[ -z "${SG_BIN_DIR:-}" ] && build_targets+=(socialgate socialgate-dev-idp)
+[ -z "${SG_IDP:-}" ] && build_targets+=(socialgate-dev-idp)
+[ -z "${SG_BIN_DIR:-}" ] && build_targets+=(socialgate)
 if [ ${#build_targets[@]} -gt 0 ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
   # Others may be compiling on this machine: take turns (the lock exists where they use it).
@@ -50,7 +52,7 @@ find_bin() {  # find_bin NAME SUBDIR: NAME in $SG_BIN_DIR (flat or as a build di
   return 1
 }
 sg_bin=$(find_bin socialgate app)
-idp_bin=$(find_bin socialgate-dev-idp dev-idp)
+idp_bin=${SG_IDP:-$build/dev-idp/socialgate-dev-idp}
 loadtest_bin=${SG_LOADTEST:-$build/loadtest/socialgate-loadtest}
 # The old server imports cpp-httplib's Server (a shared library); the new one only its Client.
 server_kind="event loop"
@@ -138,7 +140,7 @@ loadtest_shown="socialgate-loadtest --site $site --users $users --duration $seco
 SG_META_LABEL=$label SG_META_COMMIT="$(git rev-parse --short HEAD) ($(git log -1 --format=%s | cut -c1-80))" \
 SG_META_SG="$sg_bin" SG_META_KIND="$server_kind" SG_META_IDP="$idp_bin" SG_META_LOADTEST="$loadtest_bin" \
 SG_META_MACHINE="$(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem/ {print $2}') GiB, Linux $(uname -r)" \
-SG_META_COMMAND="${SG_BIN_DIR:+SG_BIN_DIR=$SG_BIN_DIR }bench/issue13-benchmark.sh${1:+ \"$1\"}" \
+SG_META_COMMAND="${SG_BIN_DIR:+SG_BIN_DIR=$SG_BIN_DIR }${SG_IDP:+SG_IDP=$SG_IDP }bench/issue13-benchmark.sh${1:+ \"$1\"}" \
 SG_META_WRK="$wrk_shown <nginx>/ and <socialgate>/api/auth/verify" \
 SG_META_B="$loadtest_shown --provider github, once with --idp-alone github --idp <dev IdP> --client <id:secret>, once with --targets <socialgate> --checks-per-login 0" \
 SG_META_C="$loadtest_shown --provider oidc/corp, once with --idp-alone oidc --idp <dev IdP>/oidc --client <id:secret>, once with --targets <socialgate> --checks-per-login 0" \
