@@ -5,6 +5,7 @@
 #include <functional>
 #include <regex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/task.hpp"
@@ -33,6 +34,10 @@ class router {
     route_handler handler;
   };
   std::vector<route> routes_;
+  // Routes whose pattern is a plain path (optionally with a trailing "/?"), by that path: most
+  // requests are answered without running a regular expression. A path an earlier pattern
+  // also matches is left out, so the order of `add` still decides.
+  std::unordered_map<std::string, std::vector<std::size_t>> literal_;
 };
 
 }  // namespace sg

@@ -619,3 +619,44 @@ TEST_CASE("router: whole-path match, captures, HEAD by GET, 404 and 405 with All
   auto long_path = request_for("GET", "/" + std::string(8000, 'a'));
   CHECK(routes.find(long_path).handler);
 }
+
+TEST_CASE("router: plain paths answer without a regex and an earlier pattern still wins", "[http][router]") {
+  std::vector<std::string> called;
+  auto named = [&called](std::string name) -> route_handler {
+    return [&called, name](http_request&, http_response&) -> task<void> {
+      called.push_back(name);
+      co_return;
+    };
+  };
+  router routes;
+  routes.add("GET", "/api/auth/([a-z]+)/?", named("pattern"));
+  routes.add("GET", "/api/auth/verify/?", named("shadowed literal"));
+  routes.add("GET", "/healthz", named("healthz"));
+  routes.add("POST", "/healthz", named("healthz post"));
+
+  http_request request;
+  request.method = "GET";
+  request.path = "/healthz";
+  auto found = routes.find(request);
+  REQUIRE(found.handler);
+  sync_wait((*found.handler)(request, *std::make_unique<http_response>()));
+  request.method = "POST";
+  found = routes.find(request);
+  REQUIRE(found.handler);
+  sync_wait((*found.handler)(request, *std::make_unique<http_response>()));
+  for (std::string path : {"/api/auth/verify", "/api/auth/verify/"}) {
+    request.method = "GET";
+    request.path = path;
+    found = routes.find(request);
+    REQUIRE(found.handler);
+    sync_wait((*found.handler)(request, *std::make_unique<http_response>()));
+    CHECK(request.matches.size() == 2);  // the pattern's capture: the regex route answered
+  }
+  request.method = "DELETE";
+  request.path = "/healthz";
+  found = routes.find(request);
+  CHECK_FALSE(found.handler);
+  CHECK(found.status == 405);
+  CHECK(found.allow == "GET, POST");
+  CHECK(called == std::vector<std::string>{"healthz", "healthz post", "pattern", "pattern"});
+}
