@@ -48,6 +48,7 @@ struct gateway_dependencies {
 struct callback_outcome {
   std::string user_id;
   std::string refusal;  // e.g. "Unverified email" under ACCOUNT_EMAIL_VERIFICATION=mandatory
+  std::optional<session_user_view> user_view;  // from provisioning: the session need not read the user
 };
 
 // A request authenticated by session cookie or by `Authorization: Token|Bearer <key>`.

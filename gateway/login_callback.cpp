@@ -114,18 +114,18 @@ task<std::optional<external_identity>> gateway::callback_exchange(http_request& 
 
 task<callback_outcome> gateway::callback_provision(const provider_descriptor& idp, const flow_record& flow,
                                                    const external_identity& identity) {
-  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) co_return callback_outcome{"", "Unverified email"};
+  if (deps_.config.email_verification == "mandatory" && !identity.email_verified) co_return callback_outcome{"", "Unverified email", std::nullopt};
   try {
     if (!flow.connect_user_id.empty()) {
       auto user_id = (co_await deps_.users.connect(identity, flow.connect_user_id)).id;
       log_event(log_level::info, "identity_connected", {{"provider", idp.slug}, {"user_id", user_id}});
-      co_return callback_outcome{user_id, ""};
+      co_return callback_outcome{user_id, "", std::nullopt};
     }
     auto provisioned = co_await deps_.users.provision(identity, idp.created_via);
     log_event(log_level::info, "login",
               {{"provider", idp.slug}, {"user_id", provisioned.user.id}, {"created", provisioned.created},
                {"joined_by_email", provisioned.joined}});
-    co_return callback_outcome{provisioned.user.id, ""};
+    co_return callback_outcome{provisioned.user.id, "", user_view_of(provisioned.user)};
   } catch (const account_conflict&) {
     login_failed(idp.slug, "account_conflict");
     throw;
@@ -168,7 +168,8 @@ task<void> gateway::callback_complete(http_request& req, http_response& res, con
     log_event(log_level::warning, "callback_refused", {{"provider", slug}, {"reason", "unverified email"}});
     co_return send_error(req, res, 400, outcome.refusal);
   }
-  auto session = co_await deps_.sessions.create(outcome.user_id, slug, req.get_header_value("User-Agent"));
+  auto session =
+      co_await deps_.sessions.create(outcome.user_id, slug, req.get_header_value("User-Agent"), outcome.user_view);
   record_success();
   set_session_cookies(res, session);
   send_redirect(res, next_policy_.validate(flow.next).value_or("/"));

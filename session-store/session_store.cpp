@@ -25,7 +25,8 @@ task<std::optional<session_user_view>> session_store::read_user_view(const std::
   co_return user_view_from_hash(co_await redis_.exec(std::move(read)));
 }
 
-task<minted_session> session_store::create(std::string user_id, std::string provider, std::string user_agent) {
+task<minted_session> session_store::create(std::string user_id, std::string provider, std::string user_agent,
+                                           std::optional<session_user_view> known_user) {
   minted_session minted;
   minted.secret = random_token(32);
   minted.csrf_token = random_token(32);
@@ -43,11 +44,11 @@ task<minted_session> session_store::create(std::string user_id, std::string prov
   const auto index_lifetime = std::to_string(policy_.absolute_seconds);
 
   // Separate commands: the user's hash and the session's keys are in different Cluster slots.
-  std::vector<redis_command_args> reads{{"HGETALL", account_key_prefix(prefix_) + "user:" + user_id},
-                                        {"GET", view_stamp_key(user_id)}};
+  std::vector<redis_command_args> reads{{"GET", view_stamp_key(user_id)}};
+  if (!known_user) reads.push_back({"HGETALL", account_key_prefix(prefix_) + "user:" + user_id});
   auto looked = co_await redis_.exec_pipeline(std::move(reads));
-  auto view = user_view_from_hash(looked[0]);
-  const bool others_current = view && !looked[1].is_nil() && looked[1].text == user_view_stamp(*view);
+  auto view = known_user ? std::move(known_user) : user_view_from_hash(looked[1]);
+  const bool others_current = view && !looked[0].is_nil() && looked[0].text == user_view_stamp(*view);
 
   redis_command_args fields{"HSET", key, "user", r.user_id, "provider", r.provider, "ua", r.user_agent,
                             "csrf", r.csrf_hash, "created", std::to_string(r.created), "seen",

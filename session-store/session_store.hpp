@@ -55,7 +55,10 @@ class session_store {
 
   // Mints a session with a copy of the user's verify fields; when the user's other sessions hold
   // an older copy (the user changed since), they are updated too.
-  task<minted_session> create(std::string user_id, std::string provider, std::string user_agent);
+  // `known_user`: what the session keeps of its user when the caller has just read or written
+  // the user (the login callback's provisioning answer), so it is not read again.
+  task<minted_session> create(std::string user_id, std::string provider, std::string user_agent,
+                              std::optional<session_user_view> known_user = std::nullopt);
   // Looks the session up and extends its idle expiry when the last extension is a minute old or
   // more: one EVALSHA. An expired session is deleted on the way.
   task<std::optional<session_record>> find(std::string secret);

@@ -44,6 +44,14 @@ std::vector<std::string> suffixed(const std::string& base, int count) {
 }
 }  // namespace
 
+session_user_view user_view_of(const user_record& user) {
+  session_user_view view;
+  view.username = user.username;
+  view.email_vouched = user.email_vouched();
+  if (view.email_vouched) view.email = user.email;
+  return view;
+}
+
 std::string lower_ascii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;

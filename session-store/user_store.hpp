@@ -11,6 +11,7 @@
 #include "core/identity.hpp"
 #include "core/task.hpp"
 #include "session-store/redis_executor.hpp"
+#include "session-store/session_user_view.hpp"
 
 namespace sg {
 
@@ -29,6 +30,9 @@ struct user_record {
   // socialgate vouches for the address (forward-auth X-Auth-Email, email joins).
   bool email_vouched() const { return email_verified && email_trusted; }
 };
+
+// What a session keeps of this user (session_user_view.hpp), from a record already read.
+session_user_view user_view_of(const user_record& user);
 
 // The login is refused for a reason the user can act on (the message is shown to them).
 struct account_conflict : std::runtime_error {
