@@ -49,11 +49,6 @@ struct connection {
 // that sends requests and never reads the answers cannot make the loop buffer without bound.
 constexpr std::uint64_t max_unsent_bytes = 1 << 20;
 
-struct redis_link {
-  caf::io::connection_handle handle;
-  bool open = false;
-};
-
 struct loop_state;
 
 // The loop's Redis connections are scribes of the same broker: non-blocking connect, bytes in
@@ -78,7 +73,7 @@ struct loop_state {
   std::unique_ptr<loop_services> services;
   caf::io::accept_handle acceptor;
   std::unordered_map<caf::io::connection_handle, connection> connections;
-  std::unordered_map<std::size_t, redis_link> redis_links;                    // by client index
+  std::unordered_map<std::size_t, caf::io::connection_handle> redis_links;                   // by client index
   std::unordered_map<caf::io::connection_handle, std::size_t> redis_by_handle;  // reverse
   std::uint64_t next_serial = 1;
   std::size_t in_flight = 0;
@@ -111,7 +106,7 @@ bool broker_redis_transport::open(std::size_t index, const redis_endpoint& endpo
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto handle = state_.self->add_scribe(fd);
   state_.self->configure_read(handle, caf::io::receive_policy::at_most(16384));
-  state_.redis_links[index] = {handle, true};
+  state_.redis_links[index] = handle;
   state_.redis_by_handle[handle] = index;
   return true;
 }
@@ -119,20 +114,16 @@ bool broker_redis_transport::open(std::size_t index, const redis_endpoint& endpo
 void broker_redis_transport::send(std::size_t index, std::string_view bytes) {
   auto it = state_.redis_links.find(index);
   if (it == state_.redis_links.end()) return;
-  state_.self->write(it->second.handle, bytes.size(), bytes.data());
-  state_.self->flush(it->second.handle);
+  state_.self->write(it->second, bytes.size(), bytes.data());
+  state_.self->flush(it->second);
 }
 
 void broker_redis_transport::close(std::size_t index) {
   auto it = state_.redis_links.find(index);
   if (it == state_.redis_links.end()) return;
-  state_.redis_by_handle.erase(it->second.handle);
-  state_.self->close(it->second.handle);
+  state_.redis_by_handle.erase(it->second);
+  state_.self->close(it->second);
   state_.redis_links.erase(it);
-}
-
-void report_gauges(loop_state& st) {
-  if (st.settings.on_gauges) st.settings.on_gauges(st.connections.size(), st.in_flight);
 }
 
 void write_answer(loop_state& st, caf::io::connection_handle handle, connection& conn, const http_response& res,
@@ -148,7 +139,6 @@ void forget(loop_state& st, caf::io::connection_handle handle) {
   if (it == st.connections.end()) return;
   if (st.settings.budget) st.settings.budget->release(it->second.peer);
   st.connections.erase(it);
-  report_gauges(st);
 }
 
 // Closes after what was written has been sent (CAF's close is graceful).
@@ -185,7 +175,6 @@ void finish_request(loop_state& st, caf::io::connection_handle handle, std::uint
     conn.last_activity = clock::now();
     if (!keep_alive) close_connection(st, handle);
   }
-  report_gauges(st);
   if (st.stopping && st.in_flight == 0) st.self->send(st.self, drained_atom::value);
 }
 
@@ -276,7 +265,6 @@ void accept_connection(loop_state& st, caf::io::connection_handle handle) {
   // size of a typical request rather than the largest one.
   st.self->configure_read(handle, caf::io::receive_policy::at_most(4096));
   st.self->ack_writes(handle, true);
-  report_gauges(st);
 }
 
 void on_client_data(loop_state& st, caf::io::connection_handle handle, const std::vector<char>& bytes) {
@@ -319,7 +307,6 @@ void finish_stop(loop_state& st) {
   }
   st.connections.clear();
   if (st.services) st.services->redis().shutdown();
-  report_gauges(st);
   if (st.stopped.pending()) st.stopped.deliver(caf::atom("stopped"));
   st.self->quit();
 }

@@ -47,8 +47,6 @@ struct http_loop_settings {
   std::chrono::seconds request_deadline{10};
   std::chrono::seconds keepalive_idle{60};
   connection_budget* budget = nullptr;  // shared by all loops of the replica
-  // Gauges of the loop for /metrics (connections open, in flight), set by the loop.
-  std::function<void(std::size_t open, std::size_t in_flight)> on_gauges;
 };
 
 // Spawns the loop's broker on `system`'s middleman.
