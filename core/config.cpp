@@ -211,6 +211,13 @@ service_config load_config(const env_reader& env) {
   config.redis_url = env.secret("REDIS_URL").value_or(config.redis_url);
   config.redis_prefix = env.value_or("SOCIAL_AUTH_REDIS_PREFIX", config.redis_prefix);
   config.redis_pool_size = static_cast<int>(env.number("SOCIALGATE_REDIS_POOL_SIZE", config.redis_pool_size, 1, 256));
+  config.redis_sentinels = env.value_or("REDIS_SENTINELS", "");
+  config.redis_sentinel_master = env.value_or("REDIS_SENTINEL_MASTER", "");
+  config.redis_sentinel_password = env.secret("REDIS_SENTINEL_PASSWORD").value_or("");
+  config.redis_cluster_nodes = env.value_or("REDIS_CLUSTER_NODES", "");
+  config.redis_ca_file = env.value_or("SOCIAL_AUTH_REDIS_CA_FILE", "");
+  config.redis_cert_file = env.value_or("SOCIAL_AUTH_REDIS_CERT_FILE", "");
+  config.redis_key_file = env.value_or("SOCIAL_AUTH_REDIS_KEY_FILE", "");
   config.ca_file = env.value_or("SOCIAL_AUTH_CA_FILE", "");
 
   config.flow = env.value_or("SOCIAL_AUTH_FLOW", "direct");

@@ -64,7 +64,15 @@ struct service_config {
   int listen_port = 8080;
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string redis_prefix = "sg:";
-  int redis_pool_size = 4;  // connections per event loop
+  int redis_pool_size = 4;  // connections per event loop (per Redis server in Cluster mode)
+  // Redis deployments (issue 14), as written; session-store/redis_settings checks them.
+  std::string redis_sentinels;        // REDIS_SENTINELS: host:port,...
+  std::string redis_sentinel_master;  // REDIS_SENTINEL_MASTER
+  std::string redis_sentinel_password;  // REDIS_SENTINEL_PASSWORD(_FILE)
+  std::string redis_cluster_nodes;    // REDIS_CLUSTER_NODES: host:port,...
+  std::string redis_ca_file;          // SOCIAL_AUTH_REDIS_CA_FILE (rediss://)
+  std::string redis_cert_file;        // SOCIAL_AUTH_REDIS_CERT_FILE
+  std::string redis_key_file;         // SOCIAL_AUTH_REDIS_KEY_FILE
   std::string ca_file;
   bool allow_insecure_http = false;
   std::string flow = "direct";

@@ -46,9 +46,7 @@ struct redis_loop_client::impl {
     std::size_t expected = 0;
     std::size_t received = 0;  // after a failure the rest are still read, to stay in step
     std::vector<redis_value> replies;
-    std::exception_ptr failure;  // the first error reply fails the whole batch, as in redis_pool
-    bool failure_is_unavailable = false;
-    completion done;
+    raw_completion done;  // raw replies (error replies as values); settled ones are wrapped
   };
 
   struct connection {
@@ -66,6 +64,13 @@ struct redis_loop_client::impl {
 
   impl(redis_endpoint e, std::size_t n, redis_transport& t, std::chrono::milliseconds timeout)
       : endpoint(std::move(e)), transport(t), reply_timeout(timeout), slots(n == 0 ? 1 : n) {
+    prepare_setup();
+  }
+
+  // AUTH and SELECT, sent ahead of a new connection's first batch.
+  void prepare_setup() {
+    setup_bytes.clear();
+    setup_count = 0;
     if (!endpoint.password.empty()) {
       if (endpoint.username.empty()) append_command(setup_bytes, {"AUTH", endpoint.password});
       else append_command(setup_bytes, {"AUTH", endpoint.username, endpoint.password});
@@ -89,7 +94,23 @@ struct redis_loop_client::impl {
   std::uint64_t errors = 0;
   bool stopping = false;
 
+  // A store's submit: the first error reply fails the whole batch, as in redis_pool.
   void submit(std::vector<redis_command_args> commands, completion done) {
+    submit_raw(std::move(commands), [this, done = std::move(done)](std::vector<redis_value> replies,
+                                                                  std::exception_ptr failure) {
+      if (!failure) failure = failure_of(replies);
+      if (!failure) return done(std::move(replies), nullptr);
+      try {
+        std::rethrow_exception(failure);
+      } catch (const redis_unavailable&) {
+        ++errors;  // OOM, READONLY, LOADING...: counted in the metrics (lost connections were counted already)
+      } catch (...) {
+      }
+      done({}, failure);
+    });
+  }
+
+  void submit_raw(std::vector<redis_command_args> commands, raw_completion done) {
     if (stopping) return done({}, unavailable("the service is stopping"));
     if (commands.empty()) return done({}, nullptr);
     std::string bytes;
@@ -209,26 +230,21 @@ struct redis_loop_client::impl {
 
       batch& b = c.batches.front();
       ++b.received;
-      if (!b.failure) {
-        try {
-          b.replies.push_back(to_redis_value(*reply));
-        } catch (const redis_unavailable&) {
-          b.failure = std::current_exception();
-          b.failure_is_unavailable = true;
-        } catch (const redis_command_error&) {
-          b.failure = std::current_exception();
-        }
-      }
+      b.replies.push_back(to_raw_redis_value(*reply));
       if (b.received < b.expected) continue;
       batch finished = std::move(b);
       c.batches.pop_front();
-      if (finished.failure) {
-        if (finished.failure_is_unavailable) ++errors;  // OOM, READONLY, LOADING...: counted in the metrics
-        finished.done({}, finished.failure);
-      } else {
-        finished.done(std::move(finished.replies), nullptr);
-      }
+      finished.done(std::move(finished.replies), nullptr);
     }
+  }
+
+  void set_endpoint(redis_endpoint next) {
+    bool same_place = next.host == endpoint.host && next.port == endpoint.port;
+    endpoint = std::move(next);
+    prepare_setup();
+    if (same_place) return;
+    for (std::size_t i = 0; i < slots.size(); ++i)
+      if (slots[i].open) fail_connection(i, "the Redis master moved", true);
   }
 
   void protocol_failure(std::size_t index) {
@@ -277,6 +293,13 @@ redis_loop_client::~redis_loop_client() { impl_->shutdown(); }
 void redis_loop_client::submit(std::vector<redis_command_args> commands, completion done) {
   impl_->submit(std::move(commands), std::move(done));
 }
+
+void redis_loop_client::submit_raw(std::vector<redis_command_args> commands, raw_completion done) {
+  impl_->submit_raw(std::move(commands), std::move(done));
+}
+
+void redis_loop_client::set_endpoint(redis_endpoint endpoint) { impl_->set_endpoint(std::move(endpoint)); }
+const redis_endpoint& redis_loop_client::endpoint() const { return impl_->endpoint; }
 
 void redis_loop_client::on_data(std::size_t index, std::string_view bytes) { impl_->on_data(index, bytes); }
 void redis_loop_client::on_closed(std::size_t index) { impl_->on_closed(index); }

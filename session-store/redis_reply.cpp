@@ -50,6 +50,39 @@ redis_value to_redis_value(const redisReply& reply) {
   return value;
 }
 
+redis_value to_raw_redis_value(const redisReply& reply) {
+  if (reply.type == REDIS_REPLY_ERROR) {
+    redis_value value;
+    value.type = redis_value::kind::error;
+    value.text.assign(reply.str, reply.len);
+    return value;
+  }
+  if (reply.type != REDIS_REPLY_ARRAY) return to_redis_value(reply);  // no error inside
+  redis_value value;
+  value.type = redis_value::kind::array;
+  for (std::size_t i = 0; i < reply.elements; ++i) value.elements.push_back(to_raw_redis_value(*reply.element[i]));
+  return value;
+}
+
+std::exception_ptr failure_of_error(const std::string& message) {
+  if (is_unavailable_reply(message))
+    return std::make_exception_ptr(redis_unavailable("Redis cannot take this now: " + message));
+  return std::make_exception_ptr(redis_command_error(message));
+}
+
+std::exception_ptr failure_of(const redis_value& reply) {
+  if (reply.type == redis_value::kind::error) return failure_of_error(reply.text);
+  for (const auto& element : reply.elements)
+    if (auto failure = failure_of(element)) return failure;
+  return nullptr;
+}
+
+std::exception_ptr failure_of(const std::vector<redis_value>& replies) {
+  for (const auto& reply : replies)
+    if (auto failure = failure_of(reply)) return failure;
+  return nullptr;
+}
+
 void reply_deleter::operator()(redisReply* r) const {
   if (r) freeReplyObject(r);
 }

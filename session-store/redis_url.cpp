@@ -18,13 +18,10 @@ int parse_int(const std::string& text, int minimum, int maximum, const std::stri
 
 redis_endpoint parse_redis_url(const std::string& url) {
   redis_endpoint endpoint;
-  if (url.rfind("rediss://", 0) == 0)
-    throw config_error("REDIS_URL",
-                       "rediss:// (TLS) is not supported by this build's Redis client (hiredis 0.14); "
-                       "use redis:// through a TLS sidecar such as stunnel");
-  if (url.rfind("redis://", 0) != 0)
-    throw config_error("REDIS_URL", "expected redis://[user:password@]host:port/db");
-  std::string rest = url.substr(8);
+  endpoint.tls = url.rfind("rediss://", 0) == 0;
+  if (!endpoint.tls && url.rfind("redis://", 0) != 0)
+    throw config_error("REDIS_URL", "expected redis://[user:password@]host:port/db (or rediss:// for TLS)");
+  std::string rest = url.substr(endpoint.tls ? 9 : 8);
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     std::string credentials = rest.substr(0, at);
     rest = rest.substr(at + 1);

@@ -9,9 +9,10 @@ struct redis_endpoint {
   std::string username;  // Redis 6 ACL user; empty for the default user
   std::string password;
   int database = 0;
+  bool tls = false;  // rediss://: every connection of the deployment goes over TLS
 };
 
-// redis://[[user]:password@]host[:port][/db]. Throws config_error (variable REDIS_URL).
+// redis[s]://[[user]:password@]host[:port][/db]. Throws config_error (variable REDIS_URL).
 redis_endpoint parse_redis_url(const std::string& url);
 
 }  // namespace sg

@@ -18,13 +18,16 @@ struct redis_command_error : std::runtime_error {
 };
 
 struct redis_value {
-  enum class kind { nil, integer, string, status, array };
+  // `error` only in replies handed over raw (redis_loop_client::submit_raw), where a cluster
+  // or sentinel router reads MOVED, ASK and READONLY; stores never see one (it is thrown).
+  enum class kind { nil, integer, string, status, array, error };
   kind type = kind::nil;
   long long integer = 0;
   std::string text;
   std::vector<redis_value> elements;
 
   bool is_nil() const { return type == kind::nil; }
+  bool is_error() const { return type == kind::error; }
 };
 
 using redis_command_args = std::vector<std::string>;

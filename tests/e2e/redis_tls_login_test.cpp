@@ -1,0 +1,2 @@
+// Issue 14, tls mode: whole logins through socialgate replicas (to be written).
+#include <catch2/catch.hpp>
