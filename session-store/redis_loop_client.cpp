@@ -98,12 +98,13 @@ struct redis_loop_client::impl {
   void submit(std::vector<redis_command_args> commands, completion done) {
     submit_raw(std::move(commands), [this, done = std::move(done)](std::vector<redis_value> replies,
                                                                   std::exception_ptr failure) {
-      if (!failure) failure = failure_of(replies);
+      if (failure) return done({}, failure);  // a lost connection: counted where it was lost
+      failure = failure_of(replies);
       if (!failure) return done(std::move(replies), nullptr);
       try {
         std::rethrow_exception(failure);
       } catch (const redis_unavailable&) {
-        ++errors;  // OOM, READONLY, LOADING...: counted in the metrics (lost connections were counted already)
+        ++errors;  // OOM, READONLY, LOADING...: counted in the metrics
       } catch (...) {
       }
       done({}, failure);
