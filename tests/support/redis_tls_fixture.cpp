@@ -106,6 +106,12 @@ test_pki make_test_pki(const std::string& dir) {
   return pki;
 }
 
+const test_pki& shared_test_pki() {
+  static scratch_dir dir;
+  static test_pki made = make_test_pki(dir.path() + "/pki");
+  return made;
+}
+
 redis_tls_server::redis_tls_server(const std::string& scratch, const test_pki& pki, redis_tls_server_options options)
     : scratch_(scratch), pki_(pki), options_(options) {
   std::random_device seed;

@@ -24,6 +24,9 @@ struct test_pki {
 
 // Makes every file above in `dir` (created if missing). Throws with openssl's output on failure.
 test_pki make_test_pki(const std::string& dir);
+// One PKI for the whole test executable (made on first use, removed at exit): a dozen openssl
+// runs are not worth repeating per test.
+const test_pki& shared_test_pki();
 
 struct redis_tls_server_options {
   bool auth_clients = false;  // --tls-auth-clients yes: a client certificate from the CA is required

@@ -176,12 +176,7 @@ class stderr_capture {
   int saved_ = -1;
 };
 
-// One PKI for the whole executable: making it costs a dozen openssl runs.
-const test::test_pki& pki() {
-  static test::scratch_dir dir;
-  static test::test_pki made = test::make_test_pki(dir.path() + "/pki");
-  return made;
-}
+const test::test_pki& pki() { return test::shared_test_pki(); }
 
 std::string config_error_variable(const redis_tls_options& options) {
   try {
