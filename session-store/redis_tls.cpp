@@ -47,6 +47,17 @@ bool is_ip_literal(const std::string& host) {
 // No passphrase prompt on the terminal for an encrypted key: the load fails instead.
 int no_passphrase(char*, int, int, void*) { return 0; }
 
+// Called when the server asks for a client certificate and none is configured: noted on the
+// session (its app data), so a refusal can say what the server wanted. No certificate is sent.
+int note_certificate_request(SSL* ssl, X509**, EVP_PKEY**) {
+  if (auto* requested = static_cast<bool*>(SSL_get_app_data(ssl))) *requested = true;
+  return 0;
+}
+
+const char* certificate_hint =
+    " (the server asked for a client certificate and none is configured: SOCIAL_AUTH_REDIS_CERT_FILE and "
+    "SOCIAL_AUTH_REDIS_KEY_FILE)";
+
 }  // namespace
 
 redis_tls_context::redis_tls_context(const redis_tls_options& options) {
@@ -71,7 +82,9 @@ redis_tls_context::redis_tls_context(const redis_tls_options& options) {
                          "not set, and the system's trust store cannot be loaded: " + openssl_error());
     }
 
-    if (!options.cert_file.empty() || !options.key_file.empty()) {
+    if (options.cert_file.empty() && options.key_file.empty()) {
+      SSL_CTX_set_client_cert_cb(ctx_, note_certificate_request);
+    } else {
       if (options.cert_file.empty())
         throw config_error("SOCIAL_AUTH_REDIS_CERT_FILE", "required with SOCIAL_AUTH_REDIS_KEY_FILE");
       if (options.key_file.empty())
@@ -117,6 +130,7 @@ struct redis_tls_transport::session {
   bool handshake_done = false;
   bool got_ciphertext = false;  // a close before any byte is a refused connect, not a TLS matter
   bool got_plaintext = false;   // errors before the first reply are refusals (TLS 1.3 client certs)
+  bool certificate_requested = false;  // by the server, with none configured
   // Plaintext from the client above: before the handshake ends, or what a write left over.
   std::string pending;
 };
@@ -156,6 +170,7 @@ bool redis_tls_transport::open(std::size_t index, const redis_endpoint& endpoint
   s->host = endpoint.host;
   s->port = endpoint.port;
   s->generation = ++next_generation_;
+  SSL_set_app_data(ssl, &s->certificate_requested);  // the session outlives its SSL
 
   SSL_set_connect_state(ssl);
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
@@ -329,7 +344,10 @@ void redis_tls_transport::fail(std::size_t index, std::uint64_t generation, cons
   // it wanted under TLS 1.3); after, the connection broke. Never key material: OpenSSL's reason
   // strings and the X.509 verdict only.
   log_event(log_level::error, s->got_plaintext ? "redis_tls_error" : "redis_tls_refused",
-            {{"host", s->host}, {"port", s->port}, {"connection", index}, {"reason", reason}});
+            {{"host", s->host},
+             {"port", s->port},
+             {"connection", index},
+             {"reason", s->certificate_requested && !s->got_plaintext ? reason + certificate_hint : reason}});
   ERR_clear_error();
   sessions_.erase(index);
   raw_.close(index);
@@ -343,12 +361,13 @@ void redis_tls_transport::on_closed(std::size_t index) {
   // The server hung up on our TLS without an alert: during the handshake (a plain Redis port),
   // or before its first reply (under TLS 1.3 a server checks the client certificate after our
   // handshake is done). A connection is only opened with a batch to send, so a reply is due.
-  if (s.got_ciphertext && !s.got_plaintext)
+  if (s.got_ciphertext && !s.got_plaintext) {
+    std::string reason = s.handshake_done ? "the server closed the connection before its first reply over TLS"
+                                          : "the server closed the connection during the TLS handshake";
+    if (s.certificate_requested) reason += certificate_hint;
     log_event(log_level::error, "redis_tls_refused",
-              {{"host", s.host}, {"port", s.port}, {"connection", index},
-               {"reason", s.handshake_done ? "the server closed the connection before its first reply over TLS "
-                                             "(does it require a client certificate: SOCIAL_AUTH_REDIS_CERT_FILE?)"
-                                           : "the server closed the connection during the TLS handshake"}});
+              {{"host", s.host}, {"port", s.port}, {"connection", index}, {"reason", reason}});
+  }
   sessions_.erase(it);
   if (upper_) upper_->on_closed(index);
 }

@@ -30,7 +30,7 @@ TEST_CASE("a whole GitHub login over rediss:// keeps its session in the TLS Redi
   scratch_dir scratch;
   bool client_certificate = GENERATE(false, true);
   INFO("the server requires a client certificate: " << client_certificate);
-  redis_tls_server server(scratch.path(), shared_test_pki(), {.auth_clients = client_certificate, .elsewhere = false});
+  redis_tls_server server(scratch.path(), shared_test_pki(), {.auth_clients = client_certificate, .elsewhere = false, .protocols = ""});
   deployment_options options;
   options.env = tls_env(server, shared_test_pki().ca_cert, client_certificate);
   deployment env(options);
@@ -59,6 +59,31 @@ TEST_CASE("a whole GitHub login over rediss:// keeps its session in the TLS Redi
   auto replica_log = env.replica_process(0).log();
   CHECK(replica_log.find("redis_tls_refused") == std::string::npos);
   CHECK(env.replica_process(0).running());
+}
+
+TEST_CASE("the TLS Redis killed under a replica gives 503s and a restarted one is used again", "[e2e][redis_tls][faults]") {
+  scratch_dir scratch;
+  redis_tls_server server(scratch.path(), shared_test_pki());
+  deployment_options options;
+  options.env = tls_env(server, shared_test_pki().ca_cert, false);
+  deployment env(options);
+  auto b = env.new_browser();
+  REQUIRE(env.login(b, "octocat").callback.status == 302);
+  REQUIRE(b.get(env.replica(0) + "/api/auth/verify").status == 200);
+
+  server.stop();
+  CHECK(b.get(env.replica(0) + "/api/auth/verify").status == 503);
+  CHECK(b.get(env.replica(0) + "/readyz").status == 503);
+  CHECK(env.replica_process(0).running());
+
+  // Same port, empty data (no persistence): new connections, new handshakes, a new login.
+  server.start();
+  REQUIRE(wait_until([&] { return b.get(env.replica(0) + "/readyz").status == 200; }));
+  auto fresh = env.new_browser();
+  REQUIRE(env.login(fresh, "octocat").callback.status == 302);
+  CHECK(fresh.get(env.replica(0) + "/api/auth/verify").status == 200);
+  CHECK(server.cli({"EXISTS", "sg:session:" + sha256_hex(fresh.cookies["sg_sessionid"])}) == "1");
+  CHECK(env.replica_process(0).log().find("redis_tls_refused") == std::string::npos);
 }
 
 TEST_CASE("a replica whose CA does not verify the TLS Redis answers 503 and says why", "[e2e][redis_tls]") {

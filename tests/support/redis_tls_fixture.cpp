@@ -133,6 +133,10 @@ bool redis_tls_server::launch() {
       "--tls-key-file", options_.elsewhere ? pki_.elsewhere_key : pki_.server_key,
       "--tls-ca-cert-file", pki_.ca_cert, "--tls-auth-clients", options_.auth_clients ? "yes" : "no",
       "--dir", scratch_, "--save", "", "--appendonly", "no", "--dbfilename", "dump-" + std::to_string(port_) + ".rdb"};
+  if (!options_.protocols.empty()) {
+    argv.push_back("--tls-protocols");
+    argv.push_back(options_.protocols);
+  }
   process_ = std::make_unique<child_process>(argv, std::map<std::string, std::string>{},
                                              scratch_ + "/redis-tls-" + std::to_string(port_) + ".log");
   bool up = wait_until([&] { return !process_->running() || ping(); }, std::chrono::seconds(10));

@@ -31,6 +31,7 @@ const test_pki& shared_test_pki();
 struct redis_tls_server_options {
   bool auth_clients = false;  // --tls-auth-clients yes: a client certificate from the CA is required
   bool elsewhere = false;     // serve the certificate for elsewhere.test instead of 127.0.0.1/localhost
+  std::string protocols;      // --tls-protocols ("TLSv1.2"); empty: Redis's default (1.2 and 1.3)
 };
 
 // A real redis-server with TCP off (--port 0) and TLS on a random free loopback port.
