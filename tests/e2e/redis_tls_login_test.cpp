@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
+#include "loadtest/report.hpp"
+#include "support/background_load.hpp"
 #include "support/deployment.hpp"
 #include "support/redis_tls_fixture.hpp"
 #include "support/wait.hpp"
@@ -59,6 +61,43 @@ TEST_CASE("a whole GitHub login over rediss:// keeps its session in the TLS Redi
   auto replica_log = env.replica_process(0).log();
   CHECK(replica_log.find("redis_tls_refused") == std::string::npos);
   CHECK(env.replica_process(0).running());
+}
+
+TEST_CASE("logins under load on two replicas over rediss:// all succeed", "[e2e][redis_tls][load]") {
+  scratch_dir scratch;
+  redis_tls_server server(scratch.path(), shared_test_pki());
+  deployment_options options;
+  options.replicas = 2;
+  options.env = tls_env(server, shared_test_pki().ca_cert, false);
+  options.env["SOCIAL_AUTH_RATE_LIMITS"] = "off";
+  options.env["SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS"] = "1000000";
+  deployment env(options);
+
+  sg::load::load_options load_options;
+  load_options.targets = {env.replica(0), env.replica(1)};
+  load_options.site = env.site();
+  load_options.provider = "github";
+  load_options.user_prefix = "tls";
+  load_options.checks_per_login = 2;
+  auto started = std::chrono::steady_clock::now();
+  {
+    background_load load(load_options, 8, 30);
+    REQUIRE(wait_until([&] { return load.results().logins() >= 60; }, std::chrono::seconds(30)));
+    load.stop();
+    std::string kinds;
+    for (const auto& [kind, count] : load.results().failure_kinds()) kinds += kind + " x" + std::to_string(count) + " ";
+    INFO("failures: " << kinds);
+    CHECK(load.results().failures() == 0);
+    // A figure, not an assertion: how fast logins went over TLS on this machine.
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    WARN(load.results().report(seconds));
+  }
+  CHECK(std::stol(server.cli({"DBSIZE"})) > 60);  // every login's keys are in the TLS Redis
+  CHECK(env.redis().client().command({"KEYS", "sg:*"}).elements.empty());
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(env.replica_process(i).running());
+    CHECK(env.replica_process(i).log().find("redis_tls_") == std::string::npos);
+  }
 }
 
 TEST_CASE("the TLS Redis killed under a replica gives 503s and a restarted one is used again", "[e2e][redis_tls][faults]") {

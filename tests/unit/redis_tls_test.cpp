@@ -453,6 +453,29 @@ TEST_CASE("a killed TLS Redis fails the waiters and a restarted one is used agai
   CHECK(server.cli({"GET", "after-restart"}) == "yes");
 }
 
+TEST_CASE("connections the TLS Redis drops are replaced with new handshakes", "[redis_tls]") {
+  test::scratch_dir scratch;
+  test::redis_tls_server server(scratch.path(), pki());
+  tls_loop l(endpoint_of(server), server.tls_options(), 2);
+  REQUIRE(value_of(run(l, {"SET", "kept", "yes"})).text == "OK");
+
+  outcome<redis_value> waiting;
+  start(exec(l.client, {"BLPOP", "never-filled", "0"}), waiting);
+  REQUIRE(l.run_until([&] { return server.cli({"INFO", "clients"}).find("blocked_clients:1") != std::string::npos; }));
+  // Every client but redis-cli itself: the server ends the TLS sessions under the client.
+  server.cli({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  REQUIRE(l.run_until([&] { return waiting.finished; }));
+  CHECK(failure_message<redis_unavailable>(waiting) == "Redis connection lost");
+  CHECK(value_of(run(l, {"GET", "kept"})).text == "yes");
+
+  // An idle timeout on the server side: the next command finds its connection gone or new.
+  server.cli({"CONFIG", "SET", "timeout", "1"});
+  auto opened = l.raw.opened();
+  REQUIRE(l.run_until([&] { return l.raw.open_now() == 0; }, 10s));  // the server closed them
+  CHECK(value_of(run(l, {"GET", "kept"})).text == "yes");
+  CHECK(l.raw.opened() > opened);
+}
+
 TEST_CASE("the wrong protocol on either side fails cleanly without a hang", "[redis_tls]") {
   test::scratch_dir scratch;
 
