@@ -2,6 +2,7 @@
 // sockets, against real `redis-server --tls-port` processes and a test CA made by `openssl`.
 // The test plays the loop (poll() and on_tick), as in redis_loop_client_test.cpp.
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -292,8 +293,11 @@ TEST_CASE("a 1 MiB value goes both ways over TLS records", "[redis_tls]") {
 TEST_CASE("a server certificate from another CA is refused with a clear log line", "[redis_tls]") {
   test::scratch_dir scratch;
   test::redis_tls_server server(scratch.path(), pki());
+  // An unrelated CA file, or none (the system's trust store, which never heard of the test CA).
+  auto ca_file = GENERATE(std::string("other"), std::string(""));
   auto options = server.tls_options();
-  options.ca_file = pki().other_ca_cert;
+  options.ca_file = ca_file.empty() ? "" : pki().other_ca_cert;
+  INFO("CA: " << (ca_file.empty() ? "the system's trust store" : options.ca_file));
   tls_loop l(endpoint_of(server), options, 2);
 
   stderr_capture log(scratch.path() + "/stderr.log");
@@ -316,6 +320,25 @@ TEST_CASE("a server certificate from another CA is refused with a clear log line
   // Again: refused again, not stuck on a half-made session.
   CHECK_FALSE(failure_message<redis_unavailable>(run(l, {"PING"})).empty());
   CHECK(l.raw.open_now() == 0);
+}
+
+TEST_CASE("without SOCIAL_AUTH_REDIS_CA_FILE the system's trust store verifies the server", "[redis_tls]") {
+  test::scratch_dir scratch;
+  test::redis_tls_server server(scratch.path(), pki());
+  auto options = server.tls_options();
+  options.ca_file.clear();
+  // OpenSSL's default store, pointed at the test CA for this process while the context loads
+  // it (SSL_CERT_FILE is OpenSSL's own override of the system bundle's path).
+  ::setenv("SSL_CERT_FILE", pki().ca_cert.c_str(), 1);
+  std::unique_ptr<tls_loop> l;
+  try {
+    l = std::make_unique<tls_loop>(endpoint_of(server), options, 1);
+  } catch (...) {
+    ::unsetenv("SSL_CERT_FILE");
+    throw;
+  }
+  ::unsetenv("SSL_CERT_FILE");
+  CHECK(value_of(run(*l, {"PING"})).text == "PONG");
 }
 
 TEST_CASE("a server whose certificate names another host is refused", "[redis_tls]") {
