@@ -156,7 +156,7 @@ stop_services
 mkdir -p bench/results
 out=bench/results/issue14-$(date -u +%Y%m%dT%H%M%SZ).md
 SG_META_LABEL=$label SG_META_MODES=$modes SG_META_SECONDS=$seconds SG_META_USERS=$users \
-SG_META_COMMIT="$(git rev-parse --short HEAD) ($(git log -1 --format=%s | awk '{ print length($0) > 80 ? substr($0, 1, 77) "..." : $0 }'))$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ', with uncommitted changes outside bench/')" \
+SG_META_COMMIT="$(git rev-parse --short HEAD) ($(git log -1 --format=%s | awk '{ print (length($0) > 80 ? substr($0, 1, 77) "..." : $0) }'))$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ', with uncommitted changes outside bench/')" \
 SG_META_SG="$sg_bin" SG_META_REDIS="$(redis-server --version | grep -oE 'v=[0-9.]+' | cut -d= -f2)" \
 SG_META_MACHINE="$(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem/ {print $2}') GiB, Linux $(uname -r)" \
 SG_META_COMMAND="${SG_BENCH_SECONDS:+SG_BENCH_SECONDS=$SG_BENCH_SECONDS }${SG_BENCH_USERS:+SG_BENCH_USERS=$SG_BENCH_USERS }${SG_BENCH_MODES:+SG_BENCH_MODES=\"$SG_BENCH_MODES\" }${SG_BIN_DIR:+SG_BIN_DIR=$SG_BIN_DIR }bash bench/issue14-benchmark.sh${1:+ \"$1\"}" \
