@@ -17,8 +17,9 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 // While no master is known, the sentinels are asked again this often (not on every request):
-// the 503s end soon after they have switched, without a storm of lookups meanwhile.
-constexpr std::chrono::milliseconds lookup_interval{300};
+// the 503s end soon after they have switched, without a storm of lookups meanwhile. The
+// service's loops tick every 250 ms, so in practice that is once per tick.
+constexpr std::chrono::milliseconds lookup_interval{200};
 // Batches waiting for a master, at most (each for at most the reply timeout).
 constexpr std::size_t max_waiting = 10000;
 
@@ -150,6 +151,7 @@ struct redis_sentinel_backend::impl {
   std::optional<steady::time_point> next_lookup;
   std::string last_logged_reason;
 
+  bool moving = false;                     // inside master_client.set_endpoint
   std::uint64_t subscriptions = 0;
   std::uint64_t own_errors = 0;
   counters stats;
@@ -166,7 +168,7 @@ struct redis_sentinel_backend::impl {
   }
 
   void enqueue(pending p) {
-    if (master) return send(std::move(p));
+    if (master && !moving) return send(std::move(p));
     if (waiting.size() >= max_waiting) {
       ++own_errors;
       return p.done({}, unavailable("no master known for " + name() + ": " + why_unknown()));
@@ -361,8 +363,12 @@ struct redis_sentinel_backend::impl {
     log_event(log_level::info, "redis_sentinel_master",
               {{"master_name", name()}, {"master", address.text()}, {"sentinel", from}, {"moved", moved}});
     // Moves the client when it points elsewhere (+switch-master): the batches in flight to the
-    // old master fail there and come back through settle() to the new one.
+    // old master fail there and come back through settle() to wait here. Not sent from inside
+    // set_endpoint: it goes on closing connections after the failed batches' completions ran,
+    // and would close a connection just opened for a batch sent again.
+    moving = true;
     master_client.set_endpoint(settings.data_at(address));
+    moving = false;
     std::deque<pending> ready = std::move(waiting);
     waiting.clear();
     while (!ready.empty()) {
