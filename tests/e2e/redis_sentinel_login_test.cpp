@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -13,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/url.hpp"
 #include "support/deployment.hpp"
+#include "support/process.hpp"
 #include "support/redis_sentinel_fixture.hpp"
 #include "support/wait.hpp"
 
@@ -86,15 +87,34 @@ TEST_CASE("Sentinel: the master SIGKILLed under logins and checks, sessions surv
   REQUIRE(redis.wait_ready());
 
   deployment_options options;
-  options.replicas = 2;
+  options.replicas = 1;
   options.env = {{"REDIS_URL", redis.data_url()},
                  {"REDIS_SENTINELS", redis.sentinels_text()},
                  {"REDIS_SENTINEL_MASTER", "mymaster"},
                  {"REDIS_SENTINEL_PASSWORD", redis_options.sentinel_password}};
   deployment env(options);
+  // The second replica reads the sentinel password from a file, as from a mounted secret.
+  std::string password_file = redis.scratch() + "/sentinel-password";
+  std::ofstream(password_file) << redis_options.sentinel_password << "\n";
+  env.start_replica({{"REDIS_SENTINEL_PASSWORD", ""}, {"REDIS_SENTINEL_PASSWORD_FILE", password_file}});
   for (std::size_t r = 0; r < 2; ++r) {
     auto ready = env.new_browser().get(env.replica(r) + "/readyz");
     REQUIRE(ready.status == 200);
+  }
+
+  // What an operator sees: the mode and the master the sentinels named, no password.
+  {
+    auto check_env = env.socialgate_env();
+    child_process check({SG_SOCIALGATE_BIN, "check-config"}, check_env, env.scratch() + "/check-config.log");
+    REQUIRE(check.wait_exit() == std::optional<int>(0));
+    auto out = check.log();
+    INFO(out);
+    CHECK(out.find("redis mode: sentinel") != std::string::npos);
+    CHECK(out.find("redis found: master 127.0.0.1:" + std::to_string(redis.master_port()) +
+                   " (mymaster, from sentinel 127.0.0.1:" + std::to_string(redis.sentinel_ports()[0]) + ") (answers)") !=
+          std::string::npos);
+    CHECK(out.find(redis_options.sentinel_password) == std::string::npos);
+    CHECK(out.find(redis_options.data_password) == std::string::npos);
   }
 
   // Sessions created before the failover.
@@ -194,6 +214,12 @@ TEST_CASE("Sentinel: the master SIGKILLed under logins and checks, sessions surv
     auto fresh = env.new_browser();
     CHECK(env.login(fresh, "octocat", r, 1 - r).callback.status == 302);
     CHECK(fresh.get(env.replica(r) + "/api/users/self").status == 200);
+  }
+  // No password in the replicas' logs, through all of it.
+  for (std::size_t r = 0; r < 2; ++r) {
+    auto log_text = env.replica_process(r).log();
+    CHECK(log_text.find(redis_options.sentinel_password) == std::string::npos);
+    CHECK(log_text.find(redis_options.data_password) == std::string::npos);
   }
   auto ready = nlohmann::json::parse(env.new_browser().get(env.replica(0) + "/readyz").body);
   INFO(ready.dump());
