@@ -152,7 +152,6 @@ struct redis_sentinel_backend::impl {
   std::string last_logged_reason;
 
   bool moving = false;                     // inside master_client.set_endpoint
-  std::uint64_t subscriptions = 0;
   std::uint64_t own_errors = 0;
   counters stats;
   bool stopping = false;
@@ -395,7 +394,7 @@ struct redis_sentinel_backend::impl {
 
   void on_subscribed() {
     // Messages published while the subscription was down are lost: ask once more.
-    if (++subscriptions > 1 && master && !looking && !stopping) start_lookup();
+    if (++stats.subscriptions > 1 && master && !looking && !stopping) start_lookup();
   }
 
   // ---- loop ----

@@ -39,6 +39,7 @@ class redis_sentinel_backend : public redis_backend {
     std::uint64_t switches = 0;   // +switch-master messages followed
     std::uint64_t retries = 0;    // batches sent a second time (connection lost, READONLY)
     std::uint64_t changes = 0;    // times the known master changed address
+    std::uint64_t subscriptions = 0;  // +switch-master subscriptions made (a sentinel lost: one more)
   };
   counters stats() const;
 

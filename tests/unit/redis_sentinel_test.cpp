@@ -350,11 +350,17 @@ TEST_CASE("Sentinel: +switch-master is followed without a request, and a master 
   CHECK(f.data_node(first).command({"GET", "c"}).text == "3");
 }
 
-TEST_CASE("Sentinel: batches in flight when +switch-master arrives go to the new master", "[sentinel][failover]") {
+TEST_CASE("Sentinel: the subscription moves to the next sentinel, and batches in flight when +switch-master arrives go to the new master", "[sentinel][failover]") {
   test::redis_sentinel_fixture f(with_passwords());
   REQUIRE(f.wait_ready());
   loop l(settings_for(f));
   REQUIRE(value_of(run(l, {"SET", "a", "1"})).text == "OK");
+  REQUIRE(l.run_until([&] { return l.backend.stats().subscriptions == 1; }));
+
+  // The sentinel the backend listens to dies: it subscribes on the next one.
+  f.kill_sentinel(0);
+  REQUIRE(l.run_until([&] { return l.backend.stats().subscriptions == 2; }));
+  CHECK(l.backend.located());
 
   int in_flight = 0, succeeded = 0, succeeded_on_new = 0, unavailable = 0, other = 0, next = 0;
   std::string last_reason;
@@ -383,7 +389,7 @@ TEST_CASE("Sentinel: batches in flight when +switch-master arrives go to the new
     while (in_flight < 4) submit_one();
     return succeeded > 20;
   }));
-  REQUIRE(f.sentinel_command(0, {"SENTINEL", "FAILOVER", "mymaster"}).text == "OK");
+  REQUIRE(f.sentinel_command(1, {"SENTINEL", "FAILOVER", "mymaster"}).text == "OK");
   bool moved = l.run_until([&] {
     while (in_flight < 4) submit_one();
     return succeeded_on_new > 50;
