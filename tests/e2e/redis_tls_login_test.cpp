@@ -100,6 +100,26 @@ TEST_CASE("logins under load on two replicas over rediss:// all succeed", "[e2e]
   }
 }
 
+TEST_CASE("a whole login through a sentinel over TLS: the sentinel and the master both verified", "[e2e][redis_tls][sentinel]") {
+  scratch_dir scratch;
+  redis_tls_server master(scratch.path(), shared_test_pki());
+  redis_tls_sentinel sentinel(scratch.path(), shared_test_pki(), master.port());
+  deployment_options options;
+  options.env = {{"REDIS_URL", "rediss://unused/0"},
+                 {"REDIS_SENTINELS", "127.0.0.1:" + std::to_string(sentinel.port())},
+                 {"REDIS_SENTINEL_MASTER", sentinel.master_name()},
+                 {"SOCIAL_AUTH_REDIS_CA_FILE", shared_test_pki().ca_cert}};
+  deployment env(options);
+
+  auto b = env.new_browser();
+  REQUIRE(b.get(env.replica(0) + "/readyz").status == 200);
+  REQUIRE(env.login(b, "octocat").callback.status == 302);
+  CHECK(b.get(env.replica(0) + "/api/auth/verify").status == 200);
+  CHECK(master.cli({"EXISTS", "sg:session:" + sha256_hex(b.cookies["sg_sessionid"])}) == "1");
+  CHECK(env.redis().client().command({"KEYS", "sg:*"}).elements.empty());
+  CHECK(env.replica_process(0).log().find("redis_tls_") == std::string::npos);
+}
+
 TEST_CASE("the TLS Redis killed under a replica gives 503s and a restarted one is used again", "[e2e][redis_tls][faults]") {
   scratch_dir scratch;
   redis_tls_server server(scratch.path(), shared_test_pki());

@@ -196,4 +196,50 @@ void redis_tls_server::start() {
   if (!launch()) throw std::runtime_error("the TLS redis-server did not restart on port " + std::to_string(port_));
 }
 
+redis_tls_sentinel::redis_tls_sentinel(const std::string& scratch, const test_pki& pki, int master_port,
+                                       std::string master_name)
+    : scratch_(scratch), pki_(pki), master_name_(std::move(master_name)) {
+  std::random_device seed;
+  std::mt19937 random(seed());
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    port_ = std::uniform_int_distribution<int>(20000, 59999)(random);
+    // Sentinel rewrites its configuration file: one of its own per attempt.
+    std::string config = scratch_ + "/sentinel-tls-" + std::to_string(port_) + ".conf";
+    std::ofstream(config) << "port 0\n"
+                          << "tls-port " << port_ << "\n"
+                          << "bind 127.0.0.1\n"
+                          << "dir " << scratch_ << "\n"
+                          << "tls-cert-file " << pki_.server_cert << "\n"
+                          << "tls-key-file " << pki_.server_key << "\n"
+                          << "tls-ca-cert-file " << pki_.ca_cert << "\n"
+                          << "tls-auth-clients no\n"
+                          << "tls-replication yes\n"  // its links to the master are TLS too
+                          << "sentinel resolve-hostnames no\n"
+                          << "sentinel monitor " << master_name_ << " 127.0.0.1 " << master_port << " 1\n";
+    process_ = std::make_unique<child_process>(std::vector<std::string>{"/usr/bin/redis-sentinel", config},
+                                               std::map<std::string, std::string>{},
+                                               scratch_ + "/sentinel-tls-" + std::to_string(port_) + ".log");
+    bool up = wait_until([&] { return !process_->running() || named_master_port() == master_port; },
+                         std::chrono::seconds(10));
+    if (up && process_->running()) return;
+  }
+  throw std::runtime_error("could not start a TLS redis-sentinel on a free port");
+}
+
+redis_tls_sentinel::~redis_tls_sentinel() = default;
+
+int redis_tls_sentinel::named_master_port() const {
+  static int counter = 0;
+  try {
+    std::string out = run_tool({"/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port_), "--tls",
+                                "--cacert", pki_.ca_cert, "SENTINEL", "get-master-addr-by-name", master_name_},
+                               scratch_ + "/sentinel-cli-" + std::to_string(++counter) + ".log");
+    auto newline = out.find('\n');
+    if (newline == std::string::npos || out.substr(0, newline) != "127.0.0.1") return 0;
+    return std::stoi(out.substr(newline + 1));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace sg::test

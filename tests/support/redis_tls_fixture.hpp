@@ -65,4 +65,24 @@ class redis_tls_server {
   std::unique_ptr<child_process> process_;
 };
 
+// One redis-sentinel with TCP off and TLS on, monitoring a TLS master (quorum 1: enough to name
+// the master; failover is the Sentinel tests' business). It talks TLS to the master too.
+class redis_tls_sentinel {
+ public:
+  redis_tls_sentinel(const std::string& scratch, const test_pki& pki, int master_port,
+                     std::string master_name = "mymaster");
+  ~redis_tls_sentinel();
+  int port() const { return port_; }
+  const std::string& master_name() const { return master_name_; }
+  // The master's port as this sentinel names it (redis-cli over TLS), or 0.
+  int named_master_port() const;
+
+ private:
+  std::string scratch_;
+  test_pki pki_;
+  std::string master_name_;
+  int port_ = 0;
+  std::unique_ptr<child_process> process_;
+};
+
 }  // namespace sg::test
