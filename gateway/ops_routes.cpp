@@ -21,12 +21,14 @@ task<std::string> redis_readiness_problem(redis_executor& redis, std::string pre
   redis_command_args ping{"PING"};
   redis_command_args probe{"SET", prefix + "readyz-probe", "1", "PX", "10000"};
   bool pong = false;
+  std::string why;  // the client's reason (lost, refused, timed out); never a credential
   try {
     auto reply = co_await redis.exec(std::move(ping));
     pong = reply.type == redis_value::kind::status && reply.text == "PONG";
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    why = e.what();
   }
-  if (!pong) co_return std::string("Redis does not answer PING");
+  if (!pong) co_return "Redis does not answer PING" + (why.empty() ? std::string() : ": " + why);
   std::string problem;
   try {
     co_await redis.exec(std::move(probe));
