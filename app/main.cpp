@@ -12,8 +12,9 @@
 #include "core/log.hpp"
 #include "providers/provider_factory.hpp"
 #include "session-store/key_migration.hpp"
-#include "session-store/redis_pool.hpp"
-#include "session-store/redis_url.hpp"
+#include "session-store/blocking_redis.hpp"
+#include "session-store/redis_settings.hpp"
+#include "session-store/redis_tls.hpp"
 #include "session-store/redis_version.hpp"
 #include "session-store/user_store.hpp"
 
@@ -24,13 +25,63 @@ void print_usage() {
             "       socialgate migrate-keys  move account keys of the old layout under their hash tag");
 }
 
-sg::redis_pool one_connection(const sg::service_config& config) {
-  return sg::redis_pool(sg::parse_redis_url(config.redis_url), 1, std::chrono::milliseconds(5000));
+// The configured Redis deployment (standalone, Sentinel or Cluster, TLS or not), blocking, with
+// one connection per server: for the start-up checks and the command-line tools.
+sg::blocking_redis one_connection(const sg::service_config& config) {
+  auto settings = sg::redis_settings_from(config);
+  settings.connections = 1;
+  settings.reply_timeout = std::chrono::milliseconds(5000);
+  return sg::blocking_redis(settings);
+}
+
+// `socialgate check-config`'s Redis lines: the mode, and what it found there (the master the
+// sentinels name, the Cluster's masters and slots, or the server's answer), within 5 seconds.
+std::string describe_redis(const sg::service_config& config) {
+  auto settings = sg::redis_settings_from(config);
+  std::string out = "  redis mode: " + std::string(sg::redis_mode_name(settings.mode)) +
+                    (settings.tls.enabled ? " over TLS (rediss://" +
+                                                std::string(settings.tls.ca_file.empty() ? ", the system's CA store"
+                                                                                          : ", CA " + settings.tls.ca_file) +
+                                                (settings.tls.cert_file.empty() ? "" : ", client certificate") + ")"
+                                          : "") + "\n";
+  if (settings.mode == sg::redis_mode::sentinel) {
+    out += "  sentinels:";
+    for (const auto& a : settings.sentinels) out += " " + a.text();
+    out += " (master name '" + settings.sentinel_master + "'" +
+           (settings.sentinel_password.empty() ? "" : ", with a sentinel password") + ")\n";
+  } else if (settings.mode == sg::redis_mode::cluster) {
+    out += "  cluster seed nodes:";
+    for (const auto& a : settings.cluster_nodes) out += " " + a.text();
+    out += "\n";
+  }
+  try {
+    auto redis = one_connection(config);
+    std::string answer;
+    if (redis.locate(std::chrono::seconds(5))) {
+      try {
+        auto pong = redis.command({"PING"});
+        answer = pong.text == "PONG" ? "answers" : "answers oddly";
+      } catch (const std::exception& e) {
+        answer = std::string("does not answer: ") + e.what();
+      }
+    } else {
+      answer = "not found";
+    }
+    out += "  redis found: " + redis.backend().status() + " (" + answer + ")\n";
+  } catch (const std::exception& e) {
+    out += std::string("  redis found: nothing (") + e.what() + ")\n";
+  }
+  return out;
 }
 
 // `socialgate migrate-keys`: run once, with every replica stopped. Prints counts, never keys
 // (they hold email addresses).
 int migrate_keys(const sg::service_config& config) {
+  if (sg::redis_settings_from(config).mode == sg::redis_mode::cluster) {
+    std::puts("nothing to migrate: a Redis Cluster never held the old layout (its scripts spanned hash slots, "
+              "which a Cluster refuses), and migrate-keys renames keys across slots, which a Cluster cannot do");
+    return 0;
+  }
   auto redis = one_connection(config);
   auto report = sg::migrate_keys(redis, config.redis_prefix);
   long total = 0;
@@ -80,6 +131,8 @@ std::optional<int> refuse_old_redis(const sg::service_config& config) {
 // Redis could be asked); otherwise the exit code.
 std::optional<int> refuse_old_layout(const sg::service_config& config, bool& unchecked) {
   unchecked = false;
+  // SCAN sees one Cluster node only; and no Cluster ever held the old layout (see migrate-keys).
+  if (sg::redis_settings_from(config).mode == sg::redis_mode::cluster) return std::nullopt;
   try {
     auto redis = one_connection(config);
     auto found = sg::sync_wait(sg::find_old_layout_key(redis, config.redis_prefix));
@@ -119,7 +172,8 @@ int main(int argc, char** argv) {
   sg::service_config config;
   try {
     config = sg::load_config(sg::env_reader(sg::process_environment()));
-    sg::parse_redis_url(config.redis_url);
+    auto redis = sg::redis_settings_from(config);
+    if (redis.tls.enabled) sg::redis_tls_context check_files(redis.tls);  // unreadable files: a config error now
   } catch (const sg::config_error& e) {
     std::fprintf(stderr, "socialgate: configuration error: %s\n", e.what());
     return 2;
@@ -128,6 +182,7 @@ int main(int argc, char** argv) {
     sg::set_log_level(sg::log_level::debug);
   if (command == "check-config") {
     std::fputs(sg::describe_config(config).c_str(), stdout);
+    std::fputs(describe_redis(config).c_str(), stdout);
     return 0;
   }
   if (command == "migrate-keys") {

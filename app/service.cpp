@@ -12,7 +12,8 @@
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop/http_loop.hpp"
-#include "session-store/redis_url.hpp"
+#include "session-store/redis_backend_factory.hpp"
+#include "session-store/redis_settings.hpp"
 
 namespace sg {
 namespace {
@@ -44,19 +45,19 @@ struct loop_counters {
 // connections, stores over them, a pool client answering on the loop, and the routes.
 class loop_bundle : public loop_services {
  public:
-  loop_bundle(const service_config& config, redis_transport& transport, std::unique_ptr<provider_pools> pool_client,
+  loop_bundle(const service_config& config, const redis_settings& deployment, redis_transport& transport, std::unique_ptr<provider_pools> pool_client,
               std::vector<provider_descriptor> providers, metrics_registry& metrics, loop_counters& counters,
               std::function<void(std::string&)> replica_gauges, bool check_layout_first)
       : counters_(counters),
-        redis_(parse_redis_url(config.redis_url), static_cast<std::size_t>(config.redis_pool_size), transport),
-        flows_(redis_, config.redis_prefix, config.flow_ttl_seconds,
+        redis_(make_redis_backend(deployment, transport)),
+        flows_(*redis_, config.redis_prefix, config.flow_ttl_seconds,
                {config.max_flows_per_browser, config.max_flows_per_address}),
-        login_codes_(redis_, config.redis_prefix, config.login_code_ttl_seconds),
-        sessions_(redis_, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
-        users_(redis_, config.redis_prefix),
-        limiter_(redis_, config.redis_prefix, config.rate_limits),
+        login_codes_(*redis_, config.redis_prefix, config.login_code_ttl_seconds),
+        sessions_(*redis_, config.redis_prefix, {config.session_age, config.session_absolute_age, 60}),
+        users_(*redis_, config.redis_prefix),
+        limiter_(*redis_, config.redis_prefix, config.rate_limits),
         pools_(std::move(pool_client)),
-        gateway_({config, redis_, flows_, login_codes_, sessions_, users_, limiter_, *pools_, std::move(providers),
+        gateway_({config, *redis_, flows_, login_codes_, sessions_, users_, limiter_, *pools_, std::move(providers),
                   metrics, [this, gauges = std::move(replica_gauges)](std::string& out) {
                     on_tick();
                     gauges(out);
@@ -65,15 +66,15 @@ class loop_bundle : public loop_services {
     gateway_.install(routes_);
   }
   router& routes() override { return routes_; }
-  redis_loop_client& redis() override { return redis_; }
+  redis_backend& redis() override { return *redis_; }
   void on_tick() override {
-    counters_.redis_errors = redis_.errors();
-    counters_.redis_in_use = redis_.in_use();
+    counters_.redis_errors = redis_->errors();
+    counters_.redis_in_use = redis_->in_use();
   }
 
  private:
   loop_counters& counters_;
-  redis_loop_client redis_;
+  std::unique_ptr<redis_backend> redis_;
   flow_store flows_;
   login_code_store login_codes_;
   session_store sessions_;
@@ -104,6 +105,7 @@ std::unique_ptr<caf::actor_system_config> loop_system_config() {
 
 struct service::impl {
   service_config config;
+  redis_settings redis_deployment;  // checked by main before the service is made
   std::vector<provider_descriptor> providers;
   metrics_registry metrics;
   actor_runtime runtime;
@@ -115,6 +117,7 @@ struct service::impl {
 
   impl(service_config c, std::vector<std::shared_ptr<provider>> all)
       : config(std::move(c)),
+        redis_deployment(redis_settings_from(config)),
         providers(descriptors_of(all)),
         runtime(all, make_pool_settings(config)),
         budget(static_cast<std::size_t>(config.max_connections), static_cast<std::size_t>(config.max_connections_per_address),
@@ -161,7 +164,7 @@ int service::start() {
     loop.config = loop_system_config();
     loop.system = std::make_unique<caf::actor_system>(*loop.config);
     auto factory = [&s, &counters](caf::io::broker* self, redis_transport& transport) -> std::unique_ptr<loop_services> {
-      return std::make_unique<loop_bundle>(s.config, transport, s.runtime.make_loop_client(self), s.providers,
+      return std::make_unique<loop_bundle>(s.config, s.redis_deployment, transport, s.runtime.make_loop_client(self), s.providers,
                                            s.metrics, counters, s.replica_gauges(), s.check_layout_first);
     };
     loop.broker = spawn_http_loop(*loop.system, std::move(settings), factory);

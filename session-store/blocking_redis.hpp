@@ -17,6 +17,10 @@ class blocking_redis : public redis_executor {
   // Throws config_error when a TLS file cannot be used.
   explicit blocking_redis(const redis_settings& settings);
   ~blocking_redis() override;
+  // The backend holds on to the transport member: neither copied nor moved (functions return it
+  // as a prvalue).
+  blocking_redis(const blocking_redis&) = delete;
+  blocking_redis& operator=(const blocking_redis&) = delete;
 
   // Completes before returning (so sync_wait works). A batch still unanswered after the
   // settings' reply timeout plus discovery time fails with redis_unavailable.

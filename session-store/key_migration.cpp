@@ -63,7 +63,15 @@ task<std::optional<std::string>> find_old_layout_key(redis_executor& redis, std:
   co_return std::nullopt;
 }
 
-migration_report migrate_keys(redis_pool& redis, const std::string& prefix) {
+namespace {
+task<redis_value> one_command(redis_executor& redis, redis_command_args args) {
+  co_return co_await redis.exec(std::move(args));
+}
+// Blocking: the migration runs on a blocking executor (redis_pool, blocking_redis).
+redis_value run(redis_executor& redis, redis_command_args args) { return sync_wait(one_command(redis, std::move(args))); }
+}  // namespace
+
+migration_report migrate_keys(redis_executor& redis, const std::string& prefix) {
   migration_report report;
   const auto target = account_key_prefix(prefix);
   std::vector<std::string> moved_users;
@@ -74,11 +82,11 @@ migration_report migrate_keys(redis_pool& redis, const std::string& prefix) {
       auto key = classify(name, prefix);
       if (!key) continue;
       if (key->kind == "user-seq") {
-        report.sequence_removed = redis.command({"DEL", name}).integer == 1 || report.sequence_removed;
+        report.sequence_removed = run(redis, {"DEL", name}).integer == 1 || report.sequence_removed;
         continue;
       }
       if (key->kind == "user") moved_users.push_back(key->rest);
-      auto done = redis.command({"RENAMENX", name, target + key->kind + ":" + key->rest}).integer == 1;
+      auto done = run(redis, {"RENAMENX", name, target + key->kind + ":" + key->rest}).integer == 1;
       if (done) ++report.moved[key->kind];
       else ++report.left_in_place;
     }
@@ -91,11 +99,11 @@ migration_report migrate_keys(redis_pool& redis, const std::string& prefix) {
   user_store users(redis, prefix);
   for (const auto& id : moved_users) {
     auto user = sync_wait(users.find(id));
-    if (!user || redis.command({"HEXISTS", users.user_key(id), "email_trusted"}).integer == 1) continue;
+    if (!user || run(redis, {"HEXISTS", users.user_key(id), "email_trusted"}).integer == 1) continue;
     bool trusted = user->email_verified && !user->identities.empty();
     for (const auto& identity : user->identities)
       if (identity.rfind("github:", 0) != 0 && identity.rfind("google:", 0) != 0) trusted = false;
-    redis.command({"HSET", users.user_key(id), "email_trusted", trusted ? "1" : "0"});
+    run(redis, {"HSET", users.user_key(id), "email_trusted", trusted ? "1" : "0"});
     if (trusted) ++report.users_marked_trusted;
   }
   return report;

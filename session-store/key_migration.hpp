@@ -10,7 +10,6 @@
 
 #include "core/task.hpp"
 #include "session-store/redis_executor.hpp"
-#include "session-store/redis_pool.hpp"
 
 namespace sg {
 
@@ -28,7 +27,9 @@ struct migration_report {
 };
 
 // Renames every old-layout account key into the new layout, keeping user ids; idempotent.
-// Blocking: `socialgate migrate-keys`, run with every replica stopped.
-migration_report migrate_keys(redis_pool& redis, const std::string& prefix);
+// Blocking (`redis` completes inline: redis_pool or blocking_redis): `socialgate migrate-keys`,
+// run with every replica stopped. Standalone and Sentinel only: RENAMENX cannot cross Cluster
+// slots (and no Cluster ever held the old layout, whose scripts spanned slots).
+migration_report migrate_keys(redis_executor& redis, const std::string& prefix);
 
 }  // namespace sg

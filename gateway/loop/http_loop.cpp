@@ -278,7 +278,12 @@ void on_client_data(loop_state& st, caf::io::connection_handle handle, const std
   pump(st, handle);
 }
 
-// Deadlines, once a second: a request not whole within the deadline is dropped (a slow-loris
+// Four times a second: Sentinel looks for a master again that often while it has none (the
+// window of 503s after a failover ends soon after the sentinels switch); the rest only compare
+// times.
+constexpr std::chrono::milliseconds tick_period{250};
+
+// Deadlines: a request not whole within the deadline is dropped (a slow-loris
 // client holds nothing for long), an idle keep-alive connection is closed, and overdue Redis
 // replies fail their waiters.
 void on_tick(loop_state& st) {
@@ -319,7 +324,7 @@ caf::behavior http_loop(caf::io::broker* self, http_loop_settings settings, loop
   st->transport = std::make_unique<broker_redis_transport>(*st);
   st->services = make_services(self, *st->transport);
   st->acceptor = self->add_doorman(st->settings.listen_fd);
-  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  self->delayed_send(self, tick_period, tick_atom::value);
   return {
       [=](const caf::io::new_connection_msg& msg) { accept_connection(*st, msg.handle); },
       [=](const caf::io::new_data_msg& msg) {
@@ -347,7 +352,7 @@ caf::behavior http_loop(caf::io::broker* self, http_loop_settings settings, loop
       [=](tick_atom) {
         on_tick(*st);
         if (st->stopping && clock::now() >= st->stop_deadline) return finish_stop(*st);
-        self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+        self->delayed_send(self, tick_period, tick_atom::value);
       },
       [=](stop_atom, int bound_seconds) {
         st->stopping = true;

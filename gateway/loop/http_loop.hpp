@@ -15,6 +15,7 @@
 #include "gateway/http/request_reader.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/loop/connection_budget.hpp"
+#include "session-store/redis_backend.hpp"
 #include "session-store/redis_loop_client.hpp"
 
 namespace caf {
@@ -34,8 +35,9 @@ class loop_services {
  public:
   virtual ~loop_services() = default;
   virtual router& routes() = 0;
-  virtual redis_loop_client& redis() = 0;
-  // Once a second on the loop (after the deadlines are checked): publish figures, for example.
+  // The loop's Redis in the configured mode; the broker reports its connections' events to it.
+  virtual redis_backend& redis() = 0;
+  // Four times a second on the loop (after the deadlines are checked): publish figures, for example.
   virtual void on_tick() {}
 };
 using loop_services_factory =

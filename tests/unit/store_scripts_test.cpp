@@ -15,6 +15,7 @@
 #include "core/crypto.hpp"
 #include "session-store/flow_store.hpp"
 #include "session-store/key_migration.hpp"
+#include "session-store/redis_pool.hpp"
 #include "session-store/login_code_store.hpp"
 #include "session-store/rate_limiter.hpp"
 #include "session-store/session_store.hpp"
