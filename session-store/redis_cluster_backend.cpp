@@ -79,6 +79,7 @@ struct redis_cluster_backend::impl {
   bool started = false;
   steady::time_point next_refresh_allowed{};
   std::uint64_t refresh_round = 0;
+  bool last_round_failed = false;
 
   std::uint64_t own_errors = 0;
   std::uint64_t moved = 0;
@@ -157,7 +158,9 @@ struct redis_cluster_backend::impl {
     refreshing = false;
     next_refresh_allowed = steady::now() + failed_round_pause;
     refresh_wanted = true;  // until some node answers
-    log_event(log_level::warning, "redis_cluster_slots_unknown", {{"have_map", have_map}});
+    // Once per outage, not on every round (a round every half second while nothing answers).
+    if (!last_round_failed) log_event(log_level::warning, "redis_cluster_slots_unknown", {{"have_map", have_map}});
+    last_round_failed = true;
     if (have_map) return;
     // No node answered a whole round: what waits for a first map fails now rather than later.
     auto waiting = std::move(waiting_for_map);
@@ -182,8 +185,13 @@ struct redis_cluster_backend::impl {
       for (std::size_t slot = range.first; slot <= range.last; ++slot) next[slot] = owner;
     }
     bool first = !have_map;
+    std::size_t changed = 0;
+    for (std::size_t slot = 0; slot < next.size(); ++slot) changed += next[slot] != owners[slot] ? 1 : 0;
     owners = next;
     have_map = true;
+    last_round_failed = false;
+    if (!first && changed > 0)
+      log_event(log_level::info, "redis_cluster_slots_changed", {{"slots", changed}, {"status", status()}});
     if (first) {
       log_event(log_level::info, "redis_cluster_located", {{"status", status()}});
       auto waiting = std::move(waiting_for_map);
