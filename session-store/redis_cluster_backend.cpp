@@ -21,6 +21,9 @@ using namespace std::chrono_literals;
 // A command is sent at most this many times more after MOVED or ASK: a cluster that keeps
 // sending it around (a slot half-configured by an operator) fails it as unavailable.
 constexpr int max_redirections = 5;
+// TRYAGAIN (a multi-key command or script whose keys are split by a slot migration in progress)
+// is sent again on a later tick, at least this much later; it counts as a redirection.
+constexpr auto tryagain_delay = 20ms;
 // Refreshes after MOVED come at most this often: a resharding sends many MOVED at once.
 constexpr auto refresh_interval = 100ms;
 // After a round of CLUSTER SLOTS that no node answered, the next waits this long.
@@ -73,6 +76,12 @@ struct redis_cluster_backend::impl {
   bool have_map = false;
 
   std::deque<pending_ptr> waiting_for_map;
+  struct delayed {
+    pending_ptr batch;
+    std::size_t index;
+    steady::time_point due;
+  };
+  std::vector<delayed> tryagain;
 
   bool refreshing = false;
   bool refresh_wanted = false;
@@ -84,6 +93,7 @@ struct redis_cluster_backend::impl {
   std::uint64_t own_errors = 0;
   std::uint64_t moved = 0;
   std::uint64_t asked = 0;
+  std::uint64_t retried = 0;
   bool stopping = false;
 
   node* node_for(const redis_address& address) {
@@ -315,6 +325,12 @@ struct redis_cluster_backend::impl {
           }
           continue;
         }
+        if (reply.text.rfind("TRYAGAIN", 0) == 0 && b->redirections[i] < max_redirections) {
+          ++b->redirections[i];
+          ++retried;
+          tryagain.push_back(delayed{b, i, steady::now() + tryagain_delay});
+          continue;
+        }
       }
       b->replies[i] = std::move(reply);
       --b->unanswered;
@@ -358,6 +374,7 @@ struct redis_cluster_backend::impl {
     }
     // Indices, not iterators: a completion run from a node's tick may add a node.
     for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i]->client->on_tick(now);
+    retry_due(now);
     while (!waiting_for_map.empty() && now - waiting_for_map.front()->queued_at >= settings.reply_timeout) {
       auto b = waiting_for_map.front();
       waiting_for_map.pop_front();
@@ -366,9 +383,33 @@ struct redis_cluster_backend::impl {
     maybe_refresh(now);
   }
 
+  // The TRYAGAIN commands whose wait is over go again, each batch's together.
+  void retry_due(steady::time_point now) {
+    if (tryagain.empty()) return;
+    std::vector<std::pair<pending_ptr, std::vector<std::size_t>>> due;
+    std::vector<delayed> later;
+    for (auto& d : tryagain) {
+      if (d.batch->finished) continue;
+      if (d.due > now) {
+        later.push_back(std::move(d));
+        continue;
+      }
+      auto it = due.begin();
+      while (it != due.end() && it->first != d.batch) ++it;
+      if (it == due.end()) due.emplace_back(d.batch, std::vector<std::size_t>{d.index});
+      else it->second.push_back(d.index);
+    }
+    tryagain = std::move(later);
+    for (auto& [b, positions] : due)
+      if (!b->finished) dispatch(b, positions);
+  }
+
   void shutdown() {
     if (stopping) return;
     stopping = true;
+    auto delayed_batches = std::move(tryagain);
+    tryagain.clear();
+    for (auto& d : delayed_batches) fail(d.batch, unavailable("the service is stopping"));
     auto waiting = std::move(waiting_for_map);
     waiting_for_map.clear();
     for (auto& b : waiting) fail(b, unavailable("the service is stopping"));
@@ -426,5 +467,6 @@ bool redis_cluster_backend::located() const { return impl_->have_map; }
 std::string redis_cluster_backend::status() const { return impl_->status(); }
 std::uint64_t redis_cluster_backend::moved_redirections() const { return impl_->moved; }
 std::uint64_t redis_cluster_backend::ask_redirections() const { return impl_->asked; }
+std::uint64_t redis_cluster_backend::tryagain_retries() const { return impl_->retried; }
 
 }  // namespace sg

@@ -399,6 +399,10 @@ TEST_CASE("cluster backend: a slot migrated step by step is followed through ASK
 
   std::size_t batches_moved = 0;
   std::uint64_t moved_before_assignment = 0;
+  // A script over two keys of the slot, sent while one has moved and the other not: TRYAGAIN,
+  // sent again later; once both are on the target, ASK takes it there.
+  outcome split;
+  std::pair<std::string, std::string> split_values;
   cluster.migrate_slot(slot, to, [&](test::redis_cluster::step step) {
     switch (step) {
       case test::redis_cluster::step::marked: {
@@ -416,6 +420,20 @@ TEST_CASE("cluster backend: a slot migrated step by step is followed through ASK
           auto before = l.backend.ask_redirections();
           read_all();  // some from the source, the moved ones through ASK
           CHECK(l.backend.ask_redirections() > before);
+
+          std::set<std::string> on_source;  // (a plain EXISTS of a moved key would get ASK)
+          for (const auto& key : cluster.client(from).command({"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), "1000"}).elements)
+            on_source.insert(key.text);
+          std::optional<std::size_t> gone, here;
+          for (std::size_t i = 0; i < keys.size(); ++i) (on_source.count(keys[i]) ? here : gone) = i;
+          REQUIRE(gone);
+          REQUIRE(here);
+          split_values = {"v" + std::to_string(*gone), "v" + std::to_string(*here)};
+          start(l.backend,
+                {{"EVAL", "return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}", "2", keys[*gone], keys[*here]}},
+                split);
+          REQUIRE(l.run_until([&] { return l.backend.tryagain_retries() >= 1 || split.finished; }));
+          CHECK_FALSE(split.finished);  // waiting to be sent again
         }
         break;
       case test::redis_cluster::step::keys_moved: {
@@ -424,6 +442,12 @@ TEST_CASE("cluster backend: a slot migrated step by step is followed through ASK
         read_all();  // all through ASK: the target answers them
         CHECK(l.backend.ask_redirections() >= before + keys.size());
         CHECK(run(l, {{"GET", tag + ":new"}}).at(0).text == "fresh");
+        REQUIRE(l.run_until([&] { return split.finished; }));
+        REQUIRE_FALSE(split.failure);
+        REQUIRE(split.replies.size() == 1);
+        REQUIRE(split.replies[0].elements.size() == 2);
+        CHECK(split.replies[0].elements[0].text == split_values.first);
+        CHECK(split.replies[0].elements[1].text == split_values.second);
         // ASK does not change the map: the source is asked again (and asks again).
         CHECK(l.backend.moved_redirections() == 0);
         moved_before_assignment = l.backend.moved_redirections();
