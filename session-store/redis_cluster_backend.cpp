@@ -458,7 +458,11 @@ void redis_cluster_backend::submit(std::vector<redis_command_args> commands, com
   impl_->submit(std::move(commands), std::move(done));
 }
 void redis_cluster_backend::on_data(std::size_t index, std::string_view bytes) { impl_->table.on_data(index, bytes); }
-void redis_cluster_backend::on_closed(std::size_t index) { impl_->table.on_closed(index); }
+void redis_cluster_backend::on_closed(std::size_t index) {
+  impl_->table.on_closed(index);
+  // A node went away (or closed an idle connection): the slots may have a new master.
+  if (!impl_->stopping && impl_->have_map) impl_->request_refresh();
+}
 void redis_cluster_backend::on_tick(std::chrono::steady_clock::time_point now) { impl_->on_tick(now); }
 void redis_cluster_backend::shutdown() { impl_->shutdown(); }
 std::uint64_t redis_cluster_backend::errors() const { return impl_->errors(); }
