@@ -22,6 +22,7 @@
 #include "session-store/flow_store.hpp"
 #include "session-store/login_code_store.hpp"
 #include "session-store/rate_limiter.hpp"
+#include "session-store/redis_backend.hpp"
 #include "session-store/redis_executor.hpp"
 #include "session-store/session_store.hpp"
 #include "session-store/user_store.hpp"
@@ -30,7 +31,7 @@ namespace sg {
 
 struct gateway_dependencies {
   const service_config& config;
-  redis_executor& redis;  // the loop's Redis client (readiness probe)
+  redis_backend& redis;  // the loop's Redis in its mode (readiness: located, then a write probe)
   flow_store& flows;
   login_code_store& login_codes;
   session_store& sessions;

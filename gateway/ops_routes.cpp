@@ -44,7 +44,10 @@ auto pool_statuses(provider_pools& pools) {
 }  // namespace
 
 task<void> gateway::readyz(http_request&, http_response& res) {
-  auto redis_problem = co_await redis_readiness_problem(deps_.redis, deps_.config.redis_prefix);
+  // Sentinel without a known master, or Cluster without a slot map: not ready, and nothing to
+  // probe. Otherwise the server found must take a write.
+  std::string redis_problem = "no Redis found: " + deps_.redis.status();
+  if (deps_.redis.located()) redis_problem = co_await redis_readiness_problem(deps_.redis, deps_.config.redis_prefix);
   bool redis_ok = redis_problem.empty();
   nlohmann::json providers = nlohmann::json::object();
   bool pools_ok = true;
@@ -63,7 +66,8 @@ task<void> gateway::readyz(http_request&, http_response& res) {
   nlohmann::json body = {
       {"status", ready ? "ready" : "not ready"},
       {"components",
-       {{"redis", {{"ready", redis_ok}, {"detail", redis_ok ? "ok" : redis_problem}}},
+       {{"redis", {{"ready", redis_ok}, {"detail", redis_ok ? "ok" : redis_problem},
+                   {"mode", deps_.redis.mode()}, {"found", deps_.redis.status()}}},
         {"providers", providers}}}};
   send_json(res, ready ? 200 : 503, body.dump());
 }

@@ -244,8 +244,18 @@ struct redis_loop_client::impl {
     endpoint = std::move(next);
     prepare_setup();
     if (same_place) return;
-    for (std::size_t i = 0; i < slots.size(); ++i)
-      if (slots[i].open) fail_connection(i, "the Redis master moved", true);
+    // Every old connection is closed before any completion runs: a completion that submits
+    // again must get a connection to the new address, not one this loop then closes.
+    std::deque<batch> waiting;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (!slots[i].open) continue;
+      for (auto& b : slots[i].batches) waiting.push_back(std::move(b));
+      forget(i);
+      ++errors;
+      transport.close(i);
+    }
+    auto failure = unavailable("the Redis master moved");
+    for (auto& b : waiting) b.done({}, failure);
   }
 
   void protocol_failure(std::size_t index) {

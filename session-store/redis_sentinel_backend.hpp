@@ -3,8 +3,10 @@
 // (`SENTINEL get-master-addr-by-name`, one after another until one answers), followed through
 // `+switch-master` (a subscription on one sentinel), and found again when the master's
 // connection is lost or it answers READONLY (it was demoted). A batch that failed that way is
-// sent once more, to the master found again. While no master is known, batches fail at once
-// with redis_unavailable (503) and located() is false (/readyz 503).
+// sent once more, to the master found again. While no master is known, batches wait for one
+// (at most the reply timeout, then fail with redis_unavailable: 503) and located() is false
+// (/readyz 503). A master is known once the sentinels named it and it answered ROLE as a master
+// (a master that cannot be reached, or was demoted while the sentinels still name it, is not).
 #include <memory>
 
 #include "session-store/redis_backend.hpp"
@@ -30,6 +32,16 @@ class redis_sentinel_backend : public redis_backend {
   std::string mode() const override { return "sentinel"; }
   bool located() const override;
   std::string status() const override;
+
+  // For tests and metrics.
+  struct counters {
+    std::uint64_t lookups = 0;    // SENTINEL get-master-addr-by-name rounds started
+    std::uint64_t switches = 0;   // +switch-master messages followed
+    std::uint64_t retries = 0;    // batches sent a second time (connection lost, READONLY)
+    std::uint64_t changes = 0;    // times the known master changed address
+    std::uint64_t subscriptions = 0;  // +switch-master subscriptions made (a sentinel lost: one more)
+  };
+  counters stats() const;
 
  private:
   struct impl;

@@ -1,5 +1,6 @@
 // The loop's non-blocking Redis client against a real redis-server. The test plays the loop:
-// non-blocking TCP sockets and poll(), delivering bytes and closes to the client as events.
+// non-blocking TCP sockets and poll() (redis_socket_transport), delivering bytes and closes to
+// the client as events.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 
 #include "core/task.hpp"
 #include "session-store/redis_loop_client.hpp"
+#include "session-store/redis_socket_transport.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 
@@ -27,104 +29,6 @@ using namespace sg;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Real sockets, one per connection index; the bytes a connection has not written yet wait in
-// `out` until poll() says the socket can take them.
-class socket_transport : public redis_transport {
- public:
-  void attach(redis_loop_client& client) { client_ = &client; }
-
-  bool open(std::size_t index, const redis_endpoint& endpoint) override {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(endpoint.port));
-    if (inet_pton(AF_INET, endpoint.host.c_str(), &address.sin_addr) != 1) return false;
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno != EINPROGRESS) {
-      ::close(fd);
-      return false;
-    }
-    connections_[index] = connection{fd, ++generation_, {}};
-    ++opened_;
-    return true;
-  }
-
-  void send(std::size_t index, std::string_view bytes) override {
-    auto it = connections_.find(index);
-    if (it != connections_.end()) it->second.out.append(bytes);
-  }
-
-  void close(std::size_t index) override {
-    auto it = connections_.find(index);
-    if (it == connections_.end()) return;
-    ::close(it->second.fd);
-    connections_.erase(it);
-  }
-
-  // One turn of the loop: waits up to `wait` for socket events and hands them to the client.
-  void poll_once(std::chrono::milliseconds wait) {
-    std::vector<pollfd> fds;
-    std::vector<std::pair<std::size_t, std::uint64_t>> who;
-    for (const auto& [index, c] : connections_) {
-      fds.push_back(pollfd{c.fd, static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
-      who.emplace_back(index, c.generation);
-    }
-    if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) <= 0) return;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      // A callback before this one may have closed or reopened the connection.
-      auto it = connections_.find(who[i].first);
-      if (it == connections_.end() || it->second.generation != who[i].second || fds[i].revents == 0) continue;
-      if ((fds[i].revents & POLLOUT) && !flush(who[i].first)) continue;
-      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) receive(who[i].first, who[i].second);
-    }
-  }
-
-  std::size_t opened() const { return opened_; }
-
- private:
-  struct connection {
-    int fd = -1;
-    std::uint64_t generation = 0;
-    std::string out;
-  };
-
-  bool flush(std::size_t index) {
-    auto& c = connections_.at(index);
-    while (!c.out.empty()) {
-      ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      if (n <= 0) {
-        lost(index);
-        return false;
-      }
-      c.out.erase(0, static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  void receive(std::size_t index, std::uint64_t generation) {
-    char buffer[4096];
-    for (;;) {
-      auto it = connections_.find(index);
-      if (it == connections_.end() || it->second.generation != generation) return;
-      ssize_t n = ::recv(it->second.fd, buffer, sizeof buffer, 0);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (n <= 0) return lost(index);
-      client_->on_data(index, std::string_view(buffer, static_cast<std::size_t>(n)));
-    }
-  }
-
-  void lost(std::size_t index) {
-    close(index);
-    client_->on_closed(index);
-  }
-
-  redis_loop_client* client_ = nullptr;
-  std::map<std::size_t, connection> connections_;
-  std::uint64_t generation_ = 0;
-  std::size_t opened_ = 0;
-};
 
 // A client on its test loop.
 struct loop {
@@ -145,7 +49,7 @@ struct loop {
     return true;
   }
 
-  socket_transport transport;
+  redis_socket_transport transport;
   redis_loop_client client;
 };
 
