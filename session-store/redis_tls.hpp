@@ -3,7 +3,9 @@
 // transport: memory BIOs between the plaintext the clients above send and read, and the
 // ciphertext the raw transport below moves. No socket of its own, no thread, no blocking call.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -54,10 +56,23 @@ class redis_tls_transport : public redis_transport, public redis_link_events {
 
  private:
   struct session;
+  // The session on `index` if it is still the one with `generation`: a callback above (or a
+  // raw transport reporting a failure at once) may have closed or reopened the index.
+  session* find(std::size_t index, std::uint64_t generation);
+  // Moves the ciphertext OpenSSL produced to the raw transport; false when the session is gone.
+  bool flush(std::size_t index, std::uint64_t generation);
+  // Handshake, queued plaintext out, every plaintext record in to the client above.
+  void drive(std::size_t index, std::uint64_t generation);
+  // Writes the plaintext queued on the session; false on a TLS error (reason filled).
+  bool write_pending(session& s, std::string& reason);
+  // Logs why, closes the raw connection, forgets the session and tells the client above.
+  void fail(std::size_t index, std::uint64_t generation, const std::string& reason);
+
   std::shared_ptr<redis_tls_context> context_;
   redis_transport& raw_;
   redis_link_events* upper_ = nullptr;
   std::unordered_map<std::size_t, std::unique_ptr<session>> sessions_;
+  std::uint64_t next_generation_ = 0;
 };
 
 }  // namespace sg
