@@ -3,7 +3,9 @@
 // of any known master), each command sent to the master of its key's slot (CRC16 with hash
 // tags, redis_cluster_slots.hpp), a batch split by node and its replies put back in order.
 // MOVED: the command goes again to the node named, and the map is refreshed. ASK: ASKING and
-// the command go to the node named, the map kept. A lost node connection refreshes the map.
+// the command go to the node named, the map kept. TRYAGAIN (a multi-key command while its
+// slot's keys are split by a migration): sent again on a later tick, a few times at most. A lost
+// node connection refreshes the map.
 // Commands without a key (PING, INFO, SCRIPT) go to any master.
 #include <memory>
 
@@ -32,6 +34,8 @@ class redis_cluster_backend : public redis_backend {
   // For tests and /metrics: redirections followed so far.
   std::uint64_t moved_redirections() const;
   std::uint64_t ask_redirections() const;
+  // Commands sent again after TRYAGAIN (keys of one slot split by a migration in progress).
+  std::uint64_t tryagain_retries() const;
 
  private:
   struct impl;
