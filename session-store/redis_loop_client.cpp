@@ -8,16 +8,13 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "session-store/redis_reader.hpp"
 #include "session-store/redis_reply.hpp"
 
 namespace sg {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-struct reader_deleter {
-  void operator()(redisReader* r) const { if (r) redisReaderFree(r); }
-};
 
 // RESP request bytes for one command; argv with lengths, so any byte may be in an argument.
 void append_command(std::string& out, const redis_command_args& args) {
@@ -54,7 +51,7 @@ struct redis_loop_client::impl {
     // Tells this connection from a later one on the same index: a completion may close and
     // reopen it while a loop over its replies is still on the stack.
     std::uint64_t generation = 0;
-    std::unique_ptr<redisReader, reader_deleter> reader;
+    redis_reader_ptr reader;
     std::size_t setup_replies = 0;  // AUTH / SELECT answers still to come, consumed here
     std::size_t outstanding = 0;    // every reply still expected, setup ones included
     // When the wait for the oldest outstanding reply began: its send, or the previous reply.
@@ -166,7 +163,7 @@ struct redis_loop_client::impl {
     connection& c = slots[index];
     c.open = true;
     c.generation = ++next_generation;
-    c.reader.reset(redisReaderCreate());
+    c.reader = make_redis_reader();
     c.setup_replies = 0;
     c.outstanding = 0;
     c.batches.clear();

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "core/log.hpp"
+#include "session-store/redis_reader.hpp"
 #include "session-store/redis_reply.hpp"
 
 namespace sg {
@@ -21,10 +22,6 @@ constexpr std::chrono::milliseconds retry_delay{500};
 constexpr std::chrono::seconds ping_interval{5};
 // Pub/sub messages are a few dozen bytes; a sentinel sending more than this unanswered is broken.
 constexpr std::size_t max_buffered = 1 << 20;
-
-struct reader_deleter {
-  void operator()(redisReader* r) const { if (r) redisReaderFree(r); }
-};
 
 void append_command(std::string& out, const std::vector<std::string>& args) {
   std::vector<const char*> argv;
@@ -88,7 +85,7 @@ struct redis_subscriber::impl {
   bool is_subscribed = false;
   bool stopping = false;
   std::uint64_t generation = 0;
-  std::unique_ptr<redisReader, reader_deleter> reader;
+  redis_reader_ptr reader;
   std::size_t auth_replies = 0;
   std::optional<steady::time_point> waiting_since;  // a reply is due (the confirmation, a PONG)
   steady::time_point last_reply{};
@@ -103,7 +100,7 @@ struct redis_subscriber::impl {
 
   void connect(steady::time_point now) {
     const redis_endpoint& e = endpoints[current];
-    reader.reset(redisReaderCreate());
+    reader = make_redis_reader();
     if (!reader) throw std::bad_alloc();
     open = true;
     is_subscribed = false;

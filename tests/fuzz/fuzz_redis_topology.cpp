@@ -13,37 +13,17 @@
 
 #include "core/env_config.hpp"
 #include "session-store/redis_cluster_slots.hpp"
+#include "session-store/redis_reader.hpp"
 #include "session-store/redis_reply.hpp"
 #include "session-store/redis_settings.hpp"
 
 namespace {
 
-struct reader_deleter {
-  void operator()(redisReader* r) const { redisReaderFree(r); }
-};
-
-// hiredis 0.14's reader allocates an array's element table as soon as it reads the declared
-// count ("*300000000\r\n" is a 2.4 GB calloc, before any element arrives; hiredis 1.0 has a
-// maxelements limit, 0.14 none). Each element takes at least three bytes, so a count larger than
-// the input can never be filled: such inputs are left out of the reader (the fuzzer's malloc
-// limit would report hiredis's allocation, not ours).
-bool declares_impossible_array(std::string_view bytes) {
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] != '*') continue;
-    std::size_t count = 0;
-    for (std::size_t j = i + 1; j < bytes.size() && j < i + 20 && bytes[j] >= '0' && bytes[j] <= '9'; ++j) {
-      count = count * 10 + static_cast<std::size_t>(bytes[j] - '0');
-      if (count > bytes.size()) return true;
-    }
-  }
-  return false;
-}
-
 // Every reply the bytes hold, as a node's CLUSTER SLOTS answer.
 void replies_as_slot_maps(std::string_view bytes, const sg::redis_address& asked) {
-  if (declares_impossible_array(bytes)) return;
-  std::unique_ptr<redisReader, reader_deleter> reader(redisReaderCreate());
-  if (!reader) return;
+  // socialgate's own reader: hiredis 0.14 would allocate any array count up front; this one
+  // refuses a reply declaring more than redis_reply_element_limit elements in all.
+  auto reader = sg::make_redis_reader();
   if (redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK) return;
   for (int replies = 0; replies < 64; ++replies) {
     void* raw = nullptr;

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/task.hpp"
@@ -409,4 +410,70 @@ TEST_CASE("a completion may stop the client while later replies are still being 
   CHECK(value_of(first).text == "PONG");
   CHECK(failure_message<redis_unavailable>(second) == "the service is stopping");
   CHECK(failure_message<redis_unavailable>(third) == "the service is stopping");
+}
+
+namespace {
+// A server that answers the first bytes it reads with `reply`, then keeps the connection open
+// (so only the reply itself can end the wait, or the reply timeout).
+class scripted_server {
+ public:
+  explicit scripted_server(std::string reply) : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd_, 4) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      char buffer[1024];
+      if (::recv(client, buffer, sizeof buffer, 0) > 0) ::send(client, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+      ::recv(client, buffer, sizeof buffer, 0);  // until the client closes
+      ::close(client);
+    });
+  }
+  ~scripted_server() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string reply_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("a reply declaring more elements than any answer has is refused before hiredis allocates them", "[redis_loop]") {
+  // hiredis 0.14 allocates an array's element table when it reads the count: 300,000,000
+  // elements would be a 2.4 GB table; nested arrays add up the same way.
+  std::string nested = "*1000\r\n";
+  for (int i = 0; i < 1000; ++i) nested += "*1000\r\n";
+  for (const std::string& reply : {std::string("*300000000\r\n"), nested}) {
+    scripted_server server(reply);
+    loop l(redis_endpoint{"127.0.0.1", server.port(), "", "", 0}, 1, 30s);
+    auto out = run(l, {"PING"});
+    // At once, as a reply that cannot be read: not after the reply timeout (30 s).
+    CHECK(failure_message<redis_unavailable>(out) == "Redis sent a reply that cannot be read");
+    CHECK(l.client.errors() == 1);
+  }
+}
+
+TEST_CASE("a reply with many elements within the bound is read whole", "[redis_loop]") {
+  test::scratch_dir scratch;
+  test::redis_server redis(scratch.path());
+  loop l(endpoint_of(redis), 1);
+  redis_command_args push{"RPUSH", "big"};
+  for (int i = 0; i < 100000; ++i) push.push_back(std::to_string(i));
+  REQUIRE(value_of(run(l, push)).integer == 100000);
+  auto all = value_of(run(l, {"LRANGE", "big", "0", "-1"}));
+  REQUIRE(all.elements.size() == 100000);
+  CHECK(all.elements.back().text == "99999");
 }
