@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "support/wait.hpp"
@@ -240,6 +241,122 @@ int redis_tls_sentinel::named_master_port() const {
   } catch (const std::exception&) {
     return 0;
   }
+}
+
+redis_tls_cluster::redis_tls_cluster(const std::string& scratch, const test_pki& pki, std::size_t masters)
+    : scratch_(scratch), pki_(pki) {
+  std::mt19937 random(std::random_device{}());
+  // Random ports, retried until one starts: other jobs on the machine run servers too, and the
+  // TLS cluster bus listens on tls-port+10000 (a server that cannot bind either exits).
+  for (std::size_t i = 0; i < masters; ++i) {
+    bool up = false;
+    for (int attempt = 0; attempt < 30 && !up; ++attempt)
+      up = launch(std::uniform_int_distribution<int>(20000, 49999)(random));
+    if (!up) throw std::runtime_error("could not start a TLS cluster-mode redis-server on a free port");
+  }
+
+  std::vector<std::string> create{"/usr/bin/redis-cli", "--tls", "--cacert", pki_.ca_cert, "--cluster", "create"};
+  for (int port : ports_) create.push_back("127.0.0.1:" + std::to_string(port));
+  for (const char* arg : {"--cluster-replicas", "0", "--cluster-yes"}) create.emplace_back(arg);
+  child_process tool(create, {}, scratch_ + "/tls-cluster-create.log");
+  auto status = tool.wait_exit(std::chrono::seconds(60));
+  if (status != 0) throw std::runtime_error("redis-cli --tls --cluster create failed:\n" + tool.log());
+
+  // Ready: every node says ok (its bus links, over TLS, carried every node's slots to it).
+  bool ready = wait_until(
+      [&] {
+        for (std::size_t node = 0; node < size(); ++node) {
+          try {
+            if (cli(node, {"CLUSTER", "INFO"}).find("cluster_state:ok") == std::string::npos) return false;
+          } catch (const std::exception&) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(30));
+  if (!ready) throw std::runtime_error("the TLS Redis Cluster did not reach cluster_state:ok");
+}
+
+redis_tls_cluster::~redis_tls_cluster() = default;
+
+bool redis_tls_cluster::launch(int port) {
+  auto id = std::to_string(port);
+  auto process = std::make_unique<child_process>(
+      std::vector<std::string>{"/usr/bin/redis-server", "--port", "0", "--tls-port", id, "--bind", "127.0.0.1",
+                               "--tls-cert-file", pki_.server_cert, "--tls-key-file", pki_.server_key,
+                               "--tls-ca-cert-file", pki_.ca_cert, "--tls-auth-clients", "no",
+                               "--tls-cluster", "yes", "--tls-replication", "yes",
+                               "--cluster-enabled", "yes", "--cluster-config-file", scratch_ + "/nodes-" + id + ".conf",
+                               "--dir", scratch_, "--save", "", "--appendonly", "no", "--dbfilename", "dump-" + id + ".rdb"},
+      std::map<std::string, std::string>{}, scratch_ + "/redis-tls-cluster-" + id + ".log");
+  ports_.push_back(port);
+  processes_.push_back(std::move(process));
+  auto node = size() - 1;
+  bool up = wait_until(
+      [&] {
+        if (!processes_[node]->running()) return true;
+        try {
+          return cli(node, {"PING"}) == "PONG";
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(10));
+  if (up && processes_[node]->running()) return true;
+  processes_.pop_back();  // killed by its destructor if it still runs
+  ports_.pop_back();
+  return false;
+}
+
+std::string redis_tls_cluster::addresses() const {
+  std::string out;
+  for (int port : ports_) out += (out.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(port);
+  return out;
+}
+
+std::string redis_tls_cluster::cli(std::size_t node, const std::vector<std::string>& command) const {
+  static int counter = 0;
+  std::vector<std::string> argv = {"/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port(node)), "--tls",
+                                   "--cacert", pki_.ca_cert, "--cert", pki_.client_cert, "--key", pki_.client_key};
+  argv.insert(argv.end(), command.begin(), command.end());
+  std::string out = run_tool(argv, scratch_ + "/tls-cluster-cli-" + std::to_string(++counter) + ".log");
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::vector<std::string> redis_tls_cluster::keys_of(std::size_t node, const std::string& pattern) const {
+  std::istringstream lines(cli(node, {"--scan", "--pattern", pattern}));
+  std::vector<std::string> keys;
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) keys.push_back(line);
+  return keys;
+}
+
+std::size_t redis_tls_cluster::owner_of(const std::string& key, std::size_t asked) const {
+  long slot = std::stol(cli(asked, {"CLUSTER", "KEYSLOT", key}));
+  // CLUSTER NODES, one line a node: <id> <ip:port@bus-port[,hostname]> <flags> <master> <ping>
+  // <pong> <epoch> <link> <slot or first-last>... ([slot->-id] entries: migrations, skipped).
+  std::istringstream lines(cli(asked, {"CLUSTER", "NODES"}));
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::vector<std::string> field;
+    for (std::string f; fields >> f;) field.push_back(f);
+    if (field.size() < 9) continue;
+    auto colon = field[1].rfind(':', field[1].find('@'));
+    int node_port = std::stoi(field[1].substr(colon + 1));
+    for (std::size_t i = 8; i < field.size(); ++i) {
+      if (field[i].front() == '[') continue;
+      auto dash = field[i].find('-');
+      long first = std::stol(field[i].substr(0, dash));
+      long last = dash == std::string::npos ? first : std::stol(field[i].substr(dash + 1));
+      if (slot < first || slot > last) continue;
+      for (std::size_t node = 0; node < size(); ++node)
+        if (port(node) == node_port) return node;
+      throw std::runtime_error("slot " + std::to_string(slot) + " is served by a node of another cluster");
+    }
+  }
+  throw std::runtime_error("no node of this cluster serves slot " + std::to_string(slot));
 }
 
 }  // namespace sg::test

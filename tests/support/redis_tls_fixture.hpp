@@ -1,6 +1,7 @@
 #pragma once
 // Redis over TLS for the tls-mode tests (issue 14): a test PKI made with the `openssl` command
 // line in a scratch directory, and real `redis-server --tls-port` processes that use it.
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,38 @@ class redis_tls_sentinel {
   std::string master_name_;
   int port_ = 0;
   std::unique_ptr<child_process> process_;
+};
+
+// A Redis Cluster on TLS only (issue 14: TLS covers cluster nodes too): `masters` redis-server
+// processes in cluster mode with TCP off, TLS for clients, for the cluster bus (--tls-cluster: its
+// port is tls-port+10000, TLS too) and for replication, joined by `redis-cli --tls --cluster create`
+// (no replicas), ready when every node says cluster_state:ok. Every look at it goes through
+// redis-cli --tls (the tests' own client, independent of socialgate's TLS layer).
+class redis_tls_cluster {
+ public:
+  redis_tls_cluster(const std::string& scratch, const test_pki& pki, std::size_t masters = 3);
+  ~redis_tls_cluster();
+  redis_tls_cluster(const redis_tls_cluster&) = delete;
+  redis_tls_cluster& operator=(const redis_tls_cluster&) = delete;
+
+  std::size_t size() const { return ports_.size(); }
+  int port(std::size_t node) const { return ports_.at(node); }
+  // "127.0.0.1:a,127.0.0.1:b,127.0.0.1:c": REDIS_CLUSTER_NODES.
+  std::string addresses() const;
+  // One command to one node (no redirection followed), as redis_tls_server::cli.
+  std::string cli(std::size_t node, const std::vector<std::string>& command) const;
+  // The keys stored on one node (redis-cli --scan --pattern).
+  std::vector<std::string> keys_of(std::size_t node, const std::string& pattern) const;
+  // The node that serves `key`'s slot (CLUSTER KEYSLOT, then the owner in CLUSTER NODES), as
+  // node `asked` sees the cluster.
+  std::size_t owner_of(const std::string& key, std::size_t asked = 0) const;
+
+ private:
+  bool launch(int port);
+  std::string scratch_;
+  test_pki pki_;
+  std::vector<int> ports_;
+  std::vector<std::unique_ptr<child_process>> processes_;
 };
 
 }  // namespace sg::test
