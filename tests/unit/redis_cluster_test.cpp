@@ -35,6 +35,7 @@
 #include "support/redis_cluster_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/wait.hpp"
+#include "support/redis_test_loop.hpp"
 
 using namespace sg;
 using namespace std::chrono_literals;
@@ -188,13 +189,7 @@ struct cluster_loop {
   explicit cluster_loop(const redis_settings& settings) : backend(settings, transport) { transport.attach(backend); }
 
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      backend.on_tick(std::chrono::steady_clock::now());
-      if (condition()) return true;
-      if (std::chrono::steady_clock::now() >= until) return false;
-      transport.poll_once(10ms);
-    }
+    return test::turn_until(transport, backend, condition, deadline);
   }
 
   redis_socket_transport transport;

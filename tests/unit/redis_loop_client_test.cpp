@@ -25,11 +25,19 @@
 #include "session-store/redis_socket_transport.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
+#include "support/redis_test_loop.hpp"
 
 using namespace sg;
 using namespace std::chrono_literals;
 
 namespace {
+
+using test::exec;
+using test::failure_message;
+using test::outcome;
+using test::pipeline;
+using test::start;
+using test::value_of;
 
 // A client on its test loop.
 struct loop {
@@ -38,49 +46,13 @@ struct loop {
     transport.attach(client);
   }
 
-  // Turns the loop until `condition` holds; false when the deadline (a hang) came first.
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (!condition()) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= until) return false;
-      transport.poll_once(20ms);
-      client.on_tick(std::chrono::steady_clock::now());
-    }
-    return true;
+    return test::turn_until(transport, client, condition, deadline);
   }
 
   redis_socket_transport transport;
   redis_loop_client client;
 };
-
-template <class T>
-struct outcome {
-  bool finished = false;
-  std::optional<T> value;
-  std::exception_ptr failure;
-};
-
-template <class T>
-task<void> store_into(task<T> work, outcome<T>& out) {
-  try {
-    out.value.emplace(co_await std::move(work));
-  } catch (...) {
-    out.failure = std::current_exception();
-  }
-  out.finished = true;
-}
-
-template <class T>
-void start(task<T> work, outcome<T>& out) {
-  start_detached(store_into(std::move(work), out), [](std::exception_ptr) {});
-}
-
-task<redis_value> exec(redis_executor& redis, redis_command_args args) { co_return co_await redis.exec(std::move(args)); }
-
-task<std::vector<redis_value>> pipeline(redis_executor& redis, std::vector<redis_command_args> commands) {
-  co_return co_await redis.exec_pipeline(std::move(commands));
-}
 
 // Starts one command and runs the loop until it is answered.
 outcome<redis_value> run(loop& l, redis_command_args args) {
@@ -88,26 +60,6 @@ outcome<redis_value> run(loop& l, redis_command_args args) {
   start(exec(l.client, std::move(args)), out);
   REQUIRE(l.run_until([&] { return out.finished; }));
   return out;
-}
-
-redis_value value_of(const outcome<redis_value>& out) {
-  REQUIRE(out.finished);
-  if (out.failure) std::rethrow_exception(out.failure);
-  return *out.value;
-}
-
-template <class Failure, class T>
-std::string failure_message(const outcome<T>& out) {
-  REQUIRE(out.finished);
-  REQUIRE(out.failure);
-  try {
-    std::rethrow_exception(out.failure);
-  } catch (const Failure& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("unexpected failure type: " << e.what());
-  }
-  return {};
 }
 
 redis_endpoint endpoint_of(test::redis_server& redis) { return redis_endpoint{"127.0.0.1", redis.port(), "", "", 0}; }

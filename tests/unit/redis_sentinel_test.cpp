@@ -14,6 +14,7 @@
 #include "session-store/redis_socket_transport.hpp"
 #include "session-store/redis_subscriber.hpp"
 #include "support/redis_sentinel_fixture.hpp"
+#include "support/redis_test_loop.hpp"
 
 using namespace sg;
 using namespace std::chrono_literals;
@@ -42,48 +43,25 @@ test::sentinel_options with_passwords() {
   return o;
 }
 
+using test::exec;
+using test::failure_message;
+using test::outcome;
+using test::pipeline;
+using test::start;
+using test::value_of;
+
 // A backend on its test loop.
 struct loop {
   explicit loop(const redis_settings& settings) : backend(settings, transport) { transport.attach(backend); }
 
   // Turns the loop until `condition` holds; false when the deadline (a hang) came first.
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    for (;;) {
-      backend.on_tick(std::chrono::steady_clock::now());
-      if (condition()) return true;
-      if (std::chrono::steady_clock::now() >= until) return false;
-      transport.poll_once(10ms);
-    }
+    return test::turn_until(transport, backend, condition, deadline);
   }
 
   redis_socket_transport transport;
   redis_sentinel_backend backend;
 };
-
-template <class T>
-struct outcome {
-  bool finished = false;
-  std::optional<T> value;
-  std::exception_ptr failure;
-};
-
-template <class T>
-task<void> store_into(task<T> work, outcome<T>& out) {
-  try {
-    out.value.emplace(co_await std::move(work));
-  } catch (...) {
-    out.failure = std::current_exception();
-  }
-  out.finished = true;
-}
-
-template <class T>
-void start(task<T> work, outcome<T>& out) {
-  start_detached(store_into(std::move(work), out), [](std::exception_ptr) {});
-}
-
-task<redis_value> exec(redis_executor& redis, redis_command_args args) { co_return co_await redis.exec(std::move(args)); }
 
 // Arguments built before the co_await: GCC 12 rejects braced temporaries inside one.
 task<redis_value> eval(redis_executor& redis, const redis_script& script, std::string key) {
@@ -99,24 +77,9 @@ outcome<redis_value> run(loop& l, redis_command_args args) {
   return out;
 }
 
-redis_value value_of(const outcome<redis_value>& out) {
-  REQUIRE(out.finished);
-  if (out.failure) std::rethrow_exception(out.failure);
-  return *out.value;
-}
-
 // The message of a redis_unavailable failure (anything else fails the test).
 std::string unavailable_message(const outcome<redis_value>& out) {
-  REQUIRE(out.finished);
-  REQUIRE(out.failure);
-  try {
-    std::rethrow_exception(out.failure);
-  } catch (const redis_unavailable& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("expected redis_unavailable, got: " << e.what());
-  }
-  return {};
+  return test::failure_message<redis_unavailable>(out);
 }
 
 std::string at(int port) { return "127.0.0.1:" + std::to_string(port); }

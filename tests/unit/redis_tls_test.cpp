@@ -29,6 +29,7 @@
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 #include "support/redis_tls_fixture.hpp"
+#include "support/redis_test_loop.hpp"
 
 using namespace sg;
 using namespace std::chrono_literals;
@@ -37,6 +38,13 @@ namespace {
 
 // The loop's client over the TLS layer over real sockets: raw events go to the TLS layer,
 // plaintext events to the client. Declared bottom-up, so the client goes first.
+using test::exec;
+using test::failure_message;
+using test::outcome;
+using test::pipeline;
+using test::start;
+using test::value_of;
+
 struct tls_loop {
   tls_loop(redis_endpoint endpoint, const redis_tls_options& tls_options, std::size_t connections = 2,
            std::chrono::milliseconds reply_timeout = 1000ms)
@@ -48,13 +56,7 @@ struct tls_loop {
 
   // Turns the loop until `condition` holds; false when the deadline (a hang) came first.
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() >= until) return false;
-      raw.poll_once(20ms);
-      client.on_tick(std::chrono::steady_clock::now());
-    }
-    return true;
+    return test::turn_until(raw, client, condition, deadline);
   }
 
   redis_socket_transport raw;
@@ -69,41 +71,11 @@ struct plain_loop {
     raw.attach(client);
   }
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 10s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() >= until) return false;
-      raw.poll_once(20ms);
-      client.on_tick(std::chrono::steady_clock::now());
-    }
-    return true;
+    return test::turn_until(raw, client, condition, deadline);
   }
   redis_socket_transport raw;
   redis_loop_client client;
 };
-
-template <class T>
-struct outcome {
-  bool finished = false;
-  std::optional<T> value;
-  std::exception_ptr failure;
-};
-
-template <class T>
-task<void> store_into(task<T> work, outcome<T>& out) {
-  try {
-    out.value.emplace(co_await std::move(work));
-  } catch (...) {
-    out.failure = std::current_exception();
-  }
-  out.finished = true;
-}
-
-template <class T>
-void start(task<T> work, outcome<T>& out) {
-  start_detached(store_into(std::move(work), out), [](std::exception_ptr) {});
-}
-
-task<redis_value> exec(redis_executor& redis, redis_command_args args) { co_return co_await redis.exec(std::move(args)); }
 
 template <class Loop>
 outcome<redis_value> run(Loop& l, redis_command_args args, std::chrono::milliseconds deadline = 10s) {
@@ -111,26 +83,6 @@ outcome<redis_value> run(Loop& l, redis_command_args args, std::chrono::millisec
   start(exec(l.client, std::move(args)), out);
   REQUIRE(l.run_until([&] { return out.finished; }, deadline));  // never a hang
   return out;
-}
-
-redis_value value_of(const outcome<redis_value>& out) {
-  REQUIRE(out.finished);
-  if (out.failure) std::rethrow_exception(out.failure);
-  return *out.value;
-}
-
-template <class Failure, class T>
-std::string failure_message(const outcome<T>& out) {
-  REQUIRE(out.finished);
-  REQUIRE(out.failure);
-  try {
-    std::rethrow_exception(out.failure);
-  } catch (const Failure& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("unexpected failure type: " << e.what());
-  }
-  return {};
 }
 
 redis_endpoint endpoint_of(const test::redis_tls_server& server, const std::string& host = "127.0.0.1") {
