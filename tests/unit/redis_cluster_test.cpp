@@ -35,6 +35,7 @@
 #include "support/redis_cluster_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/wait.hpp"
+#include "support/redis_monitor.hpp"
 #include "support/redis_test_loop.hpp"
 
 using namespace sg;
@@ -531,77 +532,6 @@ namespace {
 
 // ---- every store operation through the cluster backend ---------------------------------------
 
-struct monitored_command {
-  bool from_script = false;  // run by redis.call inside a script ("[0 lua]")
-  std::vector<std::string> args;
-};
-
-// One MONITOR line: `<time> [<db> <source>] "VERB" "arg" ...`, arguments escaped as sdscatrepr
-// does (as tests/unit/store_scripts_test.cpp reads them).
-monitored_command parse_monitor_line(const std::string& line) {
-  monitored_command out;
-  auto close = line.find(']');
-  out.from_script = line.substr(0, close).find(" lua") != std::string::npos;
-  for (std::size_t i = close + 1; i < line.size(); ++i) {
-    if (line[i] != '"') continue;
-    std::string arg;
-    for (++i; i < line.size() && line[i] != '"'; ++i) {
-      if (line[i] != '\\' || i + 1 >= line.size()) {
-        arg += line[i];
-        continue;
-      }
-      char c = line[++i];
-      if (c == 'n') arg += '\n';
-      else if (c == 'r') arg += '\r';
-      else if (c == 't') arg += '\t';
-      else if (c == 'a') arg += '\a';
-      else if (c == 'b') arg += '\b';
-      else if (c == 'x' && i + 2 < line.size()) {
-        arg += static_cast<char>(std::stoi(line.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else arg += c;
-    }
-    out.args.push_back(arg);
-  }
-  return out;
-}
-
-// What one node runs from now until `finish()`.
-class monitor {
- public:
-  explicit monitor(int port) {
-    timeval timeout{10, 0};
-    context_ = redisConnectWithTimeout("127.0.0.1", port, timeout);
-    if (!context_ || context_->err) throw std::runtime_error("MONITOR connection failed");
-    redisSetTimeout(context_, timeout);
-    auto* ok = static_cast<redisReply*>(redisCommand(context_, "MONITOR"));
-    if (!ok) throw std::runtime_error("MONITOR refused");
-    freeReplyObject(ok);
-  }
-  ~monitor() { redisFree(context_); }
-  monitor(const monitor&) = delete;
-  monitor& operator=(const monitor&) = delete;
-
-  std::vector<monitored_command> finish(redis_pool& node) {
-    const std::string marker = "end-of-store-workload-" + random_token(8);
-    node.command({"ECHO", marker});
-    std::vector<monitored_command> seen;
-    for (;;) {
-      void* raw = nullptr;
-      if (redisGetReply(context_, &raw) != REDIS_OK || !raw) throw std::runtime_error("MONITOR stream ended");
-      auto* reply = static_cast<redisReply*>(raw);
-      std::string line(reply->str, reply->len);
-      freeReplyObject(reply);
-      auto command = parse_monitor_line(line);
-      if (command.args.size() == 2 && command.args[0] == "ECHO" && command.args[1] == marker) return seen;
-      seen.push_back(std::move(command));
-    }
-  }
-
- private:
-  redisContext* context_ = nullptr;
-};
-
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -647,8 +577,8 @@ TEST_CASE("every store operation works through the cluster backend: each script 
   test::redis_cluster cluster(scratch.path());
   blocking_redis redis(cluster_settings(cluster.addresses()));
   REQUIRE(redis.locate(10s));
-  std::vector<std::unique_ptr<monitor>> watches;
-  for (std::size_t node = 0; node < cluster.size(); ++node) watches.push_back(std::make_unique<monitor>(cluster.port(node)));
+  std::vector<std::unique_ptr<test::redis_monitor>> watches;
+  for (std::size_t node = 0; node < cluster.size(); ++node) watches.push_back(std::make_unique<test::redis_monitor>(cluster.port(node)));
 
   flow_store flows(redis, "sg:", 600, {3, 100});
   flow_store capped(redis, "sg:", 600, {20, 1});

@@ -22,6 +22,7 @@
 #include "session-store/user_store.hpp"
 #include "support/identities.hpp"
 #include "support/process.hpp"
+#include "support/redis_monitor.hpp"
 #include "support/wait.hpp"
 
 using namespace sg;
@@ -63,82 +64,6 @@ class cluster_node {
   std::unique_ptr<child_process> process_;
   std::unique_ptr<redis_pool> client_;
 };
-
-struct monitored_command {
-  bool from_script = false;  // run by redis.call inside a script ("[0 lua]")
-  std::vector<std::string> args;
-};
-
-// One MONITOR line: `<time> [<db> <source>] "VERB" "arg" ...`, arguments escaped as sdscatrepr does.
-monitored_command parse_monitor_line(const std::string& line) {
-  monitored_command out;
-  auto close = line.find(']');
-  out.from_script = line.substr(0, close).find(" lua") != std::string::npos;
-  for (std::size_t i = close + 1; i < line.size(); ++i) {
-    if (line[i] != '"') continue;
-    std::string arg;
-    for (++i; i < line.size() && line[i] != '"'; ++i) {
-      if (line[i] != '\\' || i + 1 >= line.size()) {
-        arg += line[i];
-        continue;
-      }
-      char c = line[++i];
-      if (c == 'n') arg += '\n';
-      else if (c == 'r') arg += '\r';
-      else if (c == 't') arg += '\t';
-      else if (c == 'a') arg += '\a';
-      else if (c == 'b') arg += '\b';
-      else if (c == 'x' && i + 2 < line.size()) {
-        arg += static_cast<char>(std::stoi(line.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else arg += c;
-    }
-    out.args.push_back(arg);
-  }
-  return out;
-}
-
-// Everything the server runs from now until `finish()`, read from a MONITOR connection.
-class monitor {
- public:
-  explicit monitor(int port) {
-    timeval timeout{10, 0};
-    context_ = redisConnectWithTimeout("127.0.0.1", port, timeout);
-    if (!context_ || context_->err) throw std::runtime_error("MONITOR connection failed");
-    redisSetTimeout(context_, timeout);
-    auto* ok = static_cast<redisReply*>(redisCommand(context_, "MONITOR"));
-    if (!ok) throw std::runtime_error("MONITOR refused");
-    freeReplyObject(ok);
-  }
-  ~monitor() { redisFree(context_); }
-
-  // Reads up to the marker command sent through `client`.
-  std::vector<monitored_command> finish(redis_pool& client) {
-    const std::string marker = "end-of-store-workload-" + random_token(8);
-    client.command({"ECHO", marker});
-    std::vector<monitored_command> seen;
-    for (;;) {
-      void* raw = nullptr;
-      if (redisGetReply(context_, &raw) != REDIS_OK || !raw) throw std::runtime_error("MONITOR stream ended");
-      auto* reply = static_cast<redisReply*>(raw);
-      std::string line(reply->str, reply->len);
-      freeReplyObject(reply);
-      auto command = parse_monitor_line(line);
-      if (command.args.size() == 2 && command.args[0] == "ECHO" && command.args[1] == marker) return seen;
-      seen.push_back(std::move(command));
-    }
-  }
-
- private:
-  redisContext* context_ = nullptr;
-};
-
-bool is_script_call(const monitored_command& c) {
-  if (c.from_script || c.args.empty()) return false;
-  std::string verb = c.args[0];
-  for (auto& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return verb == "EVAL" || verb == "EVALSHA";
-}
 
 std::vector<std::string> keys_of(redis_pool& redis, const std::vector<std::string>& args) {
   redis_command_args ask{"COMMAND", "GETKEYS"};
@@ -225,7 +150,7 @@ TEST_CASE("every script touches the keys of one Redis Cluster slot, and no comma
   scratch_dir dir;
   cluster_node node(dir.path());
   redis_pool pool(redis_endpoint{"127.0.0.1", node.port(), "", "", 0}, 2);
-  monitor watch(node.port());
+  test::redis_monitor watch(node.port());
   run_every_store_operation(pool);  // a command across slots fails here (CROSSSLOT)
   auto commands = watch.finish(node.client());
 
