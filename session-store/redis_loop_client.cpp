@@ -16,21 +16,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// RESP request bytes for one command; argv with lengths, so any byte may be in an argument.
-void append_command(std::string& out, const redis_command_args& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  char* formatted = nullptr;
-  int length = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), lengths.data());
-  if (length < 0) throw std::bad_alloc();  // hiredis fails here only when out of memory
-  out.append(formatted, static_cast<std::size_t>(length));
-  redisFreeCommand(formatted);
-}
-
 std::exception_ptr unavailable(std::string message) {
   return std::make_exception_ptr(redis_unavailable(std::move(message)));
 }
@@ -69,12 +54,12 @@ struct redis_loop_client::impl {
     setup_bytes.clear();
     setup_count = 0;
     if (!endpoint.password.empty()) {
-      if (endpoint.username.empty()) append_command(setup_bytes, {"AUTH", endpoint.password});
-      else append_command(setup_bytes, {"AUTH", endpoint.username, endpoint.password});
+      if (endpoint.username.empty()) append_redis_command(setup_bytes, {"AUTH", endpoint.password});
+      else append_redis_command(setup_bytes, {"AUTH", endpoint.username, endpoint.password});
       ++setup_count;
     }
     if (endpoint.database != 0) {
-      append_command(setup_bytes, {"SELECT", std::to_string(endpoint.database)});
+      append_redis_command(setup_bytes, {"SELECT", std::to_string(endpoint.database)});
       ++setup_count;
     }
   }
@@ -115,7 +100,7 @@ struct redis_loop_client::impl {
     for (const auto& args : commands) {
       // "*0\r\n" gets no reply from Redis: every later reply would go to the wrong batch.
       if (args.empty()) return done({}, std::make_exception_ptr(redis_command_error("an empty Redis command")));
-      append_command(bytes, args);
+      append_redis_command(bytes, args);
     }
 
     std::optional<std::size_t> least_busy;

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <new>
 #include <string>
 
 namespace sg {
@@ -81,6 +82,20 @@ std::exception_ptr failure_of(const std::vector<redis_value>& replies) {
   for (const auto& reply : replies)
     if (auto failure = failure_of(reply)) return failure;
   return nullptr;
+}
+
+void append_redis_command(std::string& out, const redis_command_args& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  char* formatted = nullptr;
+  int length = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), lengths.data());
+  if (length < 0) throw std::bad_alloc();
+  out.append(formatted, static_cast<std::size_t>(length));
+  redisFreeCommand(formatted);
 }
 
 void reply_deleter::operator()(redisReply* r) const {

@@ -33,6 +33,10 @@ std::exception_ptr failure_of(const std::vector<redis_value>& replies);
 // An error reply's failure: redis_unavailable or redis_command_error, as is_unavailable_reply decides.
 std::exception_ptr failure_of_error(const std::string& message);
 
+// Appends the RESP request bytes of one command (argv with lengths: any byte may be in an
+// argument). Throws std::bad_alloc, hiredis's only failure here.
+void append_redis_command(std::string& out, const redis_command_args& args);
+
 // Owns a reply hiredis handed over (freeReplyObject on destruction).
 struct reply_deleter {
   void operator()(redisReply* r) const;

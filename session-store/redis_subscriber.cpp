@@ -23,20 +23,6 @@ constexpr std::chrono::seconds ping_interval{5};
 // Pub/sub messages are a few dozen bytes; a sentinel sending more than this unanswered is broken.
 constexpr std::size_t max_buffered = 1 << 20;
 
-void append_command(std::string& out, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  char* formatted = nullptr;
-  int length = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), lengths.data());
-  if (length < 0) throw std::bad_alloc();
-  out.append(formatted, static_cast<std::size_t>(length));
-  redisFreeCommand(formatted);
-}
-
 std::optional<int> port_of(std::string_view text) {
   int port = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
@@ -113,11 +99,11 @@ struct redis_subscriber::impl {
     std::string bytes;
     auth_replies = 0;
     if (!e.password.empty()) {
-      if (e.username.empty()) append_command(bytes, {"AUTH", e.password});
-      else append_command(bytes, {"AUTH", e.username, e.password});
+      if (e.username.empty()) append_redis_command(bytes, {"AUTH", e.password});
+      else append_redis_command(bytes, {"AUTH", e.username, e.password});
       auth_replies = 1;
     }
-    append_command(bytes, {"SUBSCRIBE", channel});
+    append_redis_command(bytes, {"SUBSCRIBE", channel});
     waiting_since = now;
     transport.send(0, bytes);
   }
@@ -196,7 +182,7 @@ struct redis_subscriber::impl {
     if (waiting_since && now - *waiting_since >= reply_timeout) return fail("the sentinel did not answer in time", true);
     if (is_subscribed && !waiting_since && now - last_reply >= ping_interval) {
       std::string bytes;
-      append_command(bytes, {"PING"});
+      append_redis_command(bytes, {"PING"});
       waiting_since = now;
       transport.send(0, bytes);
     }
