@@ -22,20 +22,18 @@
 #include "core/crypto.hpp"
 #include "core/task.hpp"
 #include "session-store/blocking_redis.hpp"
-#include "session-store/flow_store.hpp"
-#include "session-store/login_code_store.hpp"
 #include "session-store/rate_limiter.hpp"
 #include "session-store/redis_cluster_backend.hpp"
 #include "session-store/redis_cluster_slots.hpp"
 #include "session-store/redis_socket_transport.hpp"
 #include "session-store/session_store.hpp"
-#include "session-store/user_store.hpp"
 #include "support/identities.hpp"
 #include "support/process.hpp"
 #include "support/redis_cluster_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/wait.hpp"
 #include "support/redis_monitor.hpp"
+#include "support/store_workload.hpp"
 #include "support/redis_test_loop.hpp"
 
 using namespace sg;
@@ -563,11 +561,6 @@ std::size_t scripts_in_sources() {
   return count;
 }
 
-external_identity person(const std::string& provider, const std::string& subject, const std::string& email,
-                         bool verified, const std::string& username) {
-  return test::make_identity(provider, subject, email, verified, true, username);
-}
-
 }  // namespace
 
 TEST_CASE("every store operation works through the cluster backend: each script on one slot, logout everywhere "
@@ -580,29 +573,10 @@ TEST_CASE("every store operation works through the cluster backend: each script 
   std::vector<std::unique_ptr<test::redis_monitor>> watches;
   for (std::size_t node = 0; node < cluster.size(); ++node) watches.push_back(std::make_unique<test::redis_monitor>(cluster.port(node)));
 
-  flow_store flows(redis, "sg:", 600, {3, 100});
-  flow_store capped(redis, "sg:", 600, {20, 1});
-  login_code_store codes(redis, "sg:", 60);
+  // Every store operation, as the one-slot check on a single cluster-mode server runs them.
+  auto alice_id = test::run_every_store_operation(redis);
   session_store sessions(redis, "sg:", {3600, 7200, 60});
-  user_store users(redis, "sg:");
   rate_limiter limiter(redis, "sg:", {{"login", 1, 60}});
-
-  auto browser = sha256_hex("browser");
-  flow_record record;
-  record.provider = "github";
-  record.binding_hash = browser;
-  record.created_at = unix_now();
-  for (int i = 0; i < 5; ++i) REQUIRE(sync_wait(flows.put("state-" + std::to_string(i), record, "192.0.2.1")) == flow_put_result::stored);
-  CHECK(sync_wait(flows.consume_for("state-4", sha256_hex("another"), "github")).status == flow_claim_status::other_browser);
-  CHECK(sync_wait(flows.consume_for("state-4", browser, "google")).status == flow_claim_status::other_provider);
-  CHECK(sync_wait(flows.consume_for("state-4", browser, "github")).status == flow_claim_status::consumed);
-  CHECK(sync_wait(capped.put("state-6", record, "192.0.2.9")) == flow_put_result::stored);
-  CHECK(sync_wait(capped.put("state-7", record, "192.0.2.9")) == flow_put_result::address_limit);
-  CHECK(sync_wait(flows.totals()).started == 6);
-
-  auto code = sync_wait(codes.issue({"github", "42", "", browser}));
-  CHECK(sync_wait(codes.redeem_for(code, sha256_hex("another"), "github")).status == login_code_status::other_browser);
-  CHECK(sync_wait(codes.redeem_for(code, browser, "github")).status == login_code_status::redeemed);
 
   // Rate limits: one bucket per address, the buckets on many slots and every master.
   std::set<std::size_t> limiter_nodes;
@@ -616,44 +590,21 @@ TEST_CASE("every store operation works through the cluster backend: each script 
     if (!cluster.keys_of(node, "sg:rate*").empty()) limiter_nodes.insert(node);
   CHECK(limiter_nodes.size() == cluster.size());
 
-  users.check_key_layout_before_writing();
-  auto alice = sync_wait(users.provision(person("github", "1", "alice@example.com", true, "alice-gh"), "social"));
-  CHECK(alice.created);
-  CHECK(sync_wait(users.provision(person("github", "1", "alice@example.com", true, "alice-gh"), "social")).user.id == alice.user.id);
-  CHECK(sync_wait(users.provision(person("google", "g", "alice@example.com", true, ""), "social")).joined);
-  CHECK_THROWS_AS(sync_wait(users.provision(person("other", "o", "alice@example.com", false, ""), "social")), account_conflict);
-  CHECK(sync_wait(users.connect(person("gitlab", "7", "", false, ""), alice.user.id)).identities.size() == 3);
-
-  auto a = sync_wait(sessions.create(alice.user.id, "github", "agent"));
-  auto b = sync_wait(sessions.create(alice.user.id, "google", "agent"));
-  redis.command({"HSET", users.user_key(alice.user.id), "username", "alice-renamed"});
-  auto c = sync_wait(sessions.create(alice.user.id, "github", "agent"));
-  CHECK(sync_wait(sessions.verify(a.secret))->username == "alice-renamed");
-  CHECK(sync_wait(sessions.find(b.secret)));
-  redis.command({"HDEL", sessions.key_for(b.secret), "username"});
-  CHECK(sync_wait(sessions.verify(b.secret)));
-  sync_wait(sessions.update_user_fields(alice.user.id));
-  CHECK(sync_wait(sessions.list(alice.user.id)).size() == 3);
-  redis.command({"HSET", sessions.key_for(c.secret), "expires", "1"});
-  CHECK_FALSE(sync_wait(sessions.verify(c.secret)));
-  CHECK(sync_wait(sessions.revoke_handle_of(alice.user.id, b.record.handle)));
-  sync_wait(sessions.revoke(a.secret));
-
   // Log out everywhere: sessions on many slots (on every master), all gone.
   std::vector<std::string> secrets;
   std::set<std::size_t> session_nodes;
   for (int i = 0; i < 24; ++i) {
-    secrets.push_back(sync_wait(sessions.create(alice.user.id, "github", "agent " + std::to_string(i))).secret);
+    secrets.push_back(sync_wait(sessions.create(alice_id, "github", "agent " + std::to_string(i))).secret);
     session_nodes.insert(owners[redis_key_slot(sessions.key_for(secrets.back()))]);
   }
   CHECK(session_nodes.size() == cluster.size());
   for (const auto& secret : secrets) REQUIRE(sync_wait(sessions.verify(secret)));
-  sync_wait(sessions.revoke_all(alice.user.id));
+  sync_wait(sessions.revoke_all(alice_id));
   for (const auto& secret : secrets) {
     CHECK_FALSE(sync_wait(sessions.verify(secret)));
     CHECK(redis.command({"EXISTS", sessions.key_for(secret)}).integer == 0);
   }
-  CHECK(sync_wait(sessions.list(alice.user.id)).empty());
+  CHECK(sync_wait(sessions.list(alice_id)).empty());
 
   // What each node ran: every script call touched keys of one slot (its declared keys and the
   // ones it built inside), and every script of the stores was run.

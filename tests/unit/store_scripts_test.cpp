@@ -23,6 +23,7 @@
 #include "support/identities.hpp"
 #include "support/process.hpp"
 #include "support/redis_monitor.hpp"
+#include "support/store_workload.hpp"
 #include "support/wait.hpp"
 
 using namespace sg;
@@ -77,71 +78,11 @@ std::vector<std::string> keys_of(redis_pool& redis, const std::vector<std::strin
   return keys;
 }
 
-external_identity person(const std::string& provider, const std::string& subject, const std::string& email,
-                         bool verified, const std::string& username) {
-  return make_identity(provider, subject, email, verified, true, username);
-}
-
-// Every store operation, every script path the stores have.
-void run_every_store_operation(redis_pool& pool) {
-  flow_store flows(pool, "sg:", 600, {3, 100});
-  flow_store capped(pool, "sg:", 600, {20, 1});
-  login_code_store codes(pool, "sg:", 60);
-  session_store sessions(pool, "sg:", {3600, 7200, 60});
-  user_store users(pool, "sg:");
-  rate_limiter limiter(pool, "sg:", {{"login", 1, 60}});
-
-  auto browser = sha256_hex("browser");
-  flow_record record;
-  record.provider = "github";
-  record.binding_hash = browser;
-  record.created_at = unix_now();
-  for (int i = 0; i < 5; ++i) REQUIRE(sync_wait(flows.put("state-" + std::to_string(i), record, "192.0.2.1")) == flow_put_result::stored);
-  CHECK(sync_wait(flows.consume_for("state-4", sha256_hex("another"), "github")).status == flow_claim_status::other_browser);
-  CHECK(sync_wait(flows.consume_for("state-4", browser, "google")).status == flow_claim_status::other_provider);
-  CHECK(sync_wait(flows.consume_for("state-4", browser, "github")).status == flow_claim_status::consumed);
-  REQUIRE(sync_wait(flows.put("state-5", record, "192.0.2.1")) == flow_put_result::stored);
-  CHECK(sync_wait(capped.put("state-6", record, "192.0.2.9")) == flow_put_result::stored);
-  CHECK(sync_wait(capped.put("state-7", record, "192.0.2.9")) == flow_put_result::address_limit);
-  CHECK(sync_wait(flows.totals()).started == 7);
-
-  auto code = sync_wait(codes.issue({"github", "42", "", browser}));
-  CHECK(sync_wait(codes.redeem_for(code, sha256_hex("another"), "github")).status == login_code_status::other_browser);
-  CHECK(sync_wait(codes.redeem_for(code, browser, "github")).status == login_code_status::redeemed);
-
-  CHECK(sync_wait(limiter.check("login", "192.0.2.1")).allowed);
-  CHECK_FALSE(sync_wait(limiter.check("login", "192.0.2.1")).allowed);
-
-  users.check_key_layout_before_writing();
-  auto alice = sync_wait(users.provision(person("github", "1", "alice@example.com", true, "alice-gh"), "social"));
-  CHECK(alice.created);
-  CHECK(sync_wait(users.provision(person("github", "1", "alice@example.com", true, "alice-gh"), "social")).user.id == alice.user.id);
-  CHECK(sync_wait(users.provision(person("google", "g", "alice@example.com", true, ""), "social")).joined);
-  CHECK_THROWS_AS(sync_wait(users.provision(person("other", "o", "alice@example.com", false, ""), "social")),
-                  account_conflict);
-  CHECK(sync_wait(users.connect(person("gitlab", "7", "", false, ""), alice.user.id)).identities.size() == 3);
-  CHECK_THROWS_AS(sync_wait(users.connect(person("gitlab", "8", "", false, ""), "12345")), account_conflict);
-
-  auto a = sync_wait(sessions.create(alice.user.id, "github", "agent"));
-  auto b = sync_wait(sessions.create(alice.user.id, "google", "agent"));
-  pool.command({"HSET", users.user_key(alice.user.id), "username", "alice-renamed"});
-  auto c = sync_wait(sessions.create(alice.user.id, "github", "agent"));  // spreads the new copy
-  CHECK(sync_wait(sessions.verify(a.secret))->username == "alice-renamed");
-  pool.command({"HSET", sessions.key_for(b.secret), "seen", "1"});
-  CHECK(sync_wait(sessions.find(b.secret)));  // touched
-  pool.command({"HDEL", sessions.key_for(b.secret), "username"});
-  CHECK(sync_wait(sessions.verify(b.secret)));  // an old session: reads the user, keeps the copy
-  sync_wait(sessions.update_user_fields(alice.user.id));
-  CHECK(sync_wait(sessions.list(alice.user.id)).size() == 3);
-  pool.command({"HSET", sessions.key_for(c.secret), "expires", "1"});
-  CHECK_FALSE(sync_wait(sessions.verify(c.secret)));  // past the cap: deleted
-  CHECK(sync_wait(sessions.revoke_handle_of(alice.user.id, b.record.handle)));
-  sync_wait(sessions.revoke(a.secret));
-  sync_wait(sessions.create(alice.user.id, "github", "agent"));
-  sync_wait(sessions.revoke_all(alice.user.id));
-
-  // Start-up's look for old-layout keys (SCAN). `migrate-keys` is not run here: it renames keys
-  // into the account hash tag (RENAMENX across slots), which only a standalone Redis allows.
+// Every store operation (tests/support/store_workload), then start-up's look for old-layout keys
+// (SCAN). `migrate-keys` is not run here: it renames keys into the account hash tag (RENAMENX
+// across slots), which only a standalone Redis allows.
+void run_workload_and_layout_check(redis_pool& pool) {
+  test::run_every_store_operation(pool);
   CHECK_FALSE(sync_wait(find_old_layout_key(pool, "sg:")));
 }
 }  // namespace
@@ -151,7 +92,7 @@ TEST_CASE("every script touches the keys of one Redis Cluster slot, and no comma
   cluster_node node(dir.path());
   redis_pool pool(redis_endpoint{"127.0.0.1", node.port(), "", "", 0}, 2);
   test::redis_monitor watch(node.port());
-  run_every_store_operation(pool);  // a command across slots fails here (CROSSSLOT)
+  run_workload_and_layout_check(pool);  // a command across slots fails here (CROSSSLOT)
   auto commands = watch.finish(node.client());
 
   std::size_t scripts = 0, script_commands = 0;
