@@ -34,26 +34,7 @@ client_id=bench-client
 client_secret=bench-secret
 
 bash deploy/install-deps.sh >/dev/null
-build=$root/build-bench
-build_targets=()
-[ -z "${SG_LOADTEST:-}" ] && build_targets+=(socialgate-loadtest)
-[ -z "${SG_IDP:-}" ] && build_targets+=(socialgate-dev-idp)
-[ -z "${SG_BIN_DIR:-}" ] && build_targets+=(socialgate)
-if [ ${#build_targets[@]} -gt 0 ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-  # Others may be compiling on this machine: take turns (the lock exists where they use it).
-  flock /tmp/sg-build.lock ninja -C "$build" "${build_targets[@]}" >/dev/null
-fi
-
-find_bin() {  # find_bin NAME SUBDIR: NAME in $SG_BIN_DIR (flat or as a build dir) or the build
-  local dir=${SG_BIN_DIR:-$build}
-  for candidate in "$dir/$1" "$dir/$2/$1"; do [ -x "$candidate" ] && { echo "$candidate"; return 0; }; done
-  echo "no $1 in $dir" >&2
-  return 1
-}
-sg_bin=$(find_bin socialgate app)
-idp_bin=${SG_IDP:-$build/dev-idp/socialgate-dev-idp}
-loadtest_bin=${SG_LOADTEST:-$build/loadtest/socialgate-loadtest}
+source bench/lib/binaries.sh
 # The old server imports cpp-httplib's Server (a shared library); the new one only its Client.
 server_kind="event loop"
 if [ "$(nm -D -C -u "$sg_bin" 2>/dev/null | grep -c 'httplib::Server::listen' || true)" != 0 ]; then

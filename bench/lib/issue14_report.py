@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import fmt, loadtest_figures, read, wrk_figures  # noqa: E402  (issue 13's parsers)
+from report import fmt, loadtest_figures, raw_outputs, read, wrk_figures  # noqa: E402  (issue 13's parsers)
 
 TITLES = {"standalone": "standalone", "tls": "TLS (`rediss://`)", "sentinel": "Sentinel", "cluster": "Cluster"}
 
@@ -122,12 +122,8 @@ def main():
         desc = (read(run, f"desc-{mode}") or "").strip()
         if desc:
             out.append(f"- {TITLES.get(mode, mode)}: {desc}")
-    out += ["", "## Raw outputs", ""]
-    for mode in modes:
-        for name in (f"{mode}-verify.txt", f"{mode}-logins.txt"):
-            text = read(run, name)
-            if text is not None:
-                out += [f"`{name}`:", "```", text.rstrip(), "```", ""]
+    out.append("")
+    out += raw_outputs(run, [f"{mode}-{kind}.txt" for mode in modes for kind in ("verify", "logins")])
     print("\n".join(out))
 
 

@@ -25,6 +25,16 @@ def read(run, name):
         return f.read()
 
 
+def raw_outputs(run, names):
+    """The "Raw outputs" section: each file of the run that exists, verbatim."""
+    out = ["## Raw outputs", ""]
+    for name in names:
+        text = read(run, name)
+        if text is not None:
+            out += [f"`{name}`:", "```", text.rstrip(), "```", ""]
+    return out
+
+
 def wrk_figures(text):
     """Requests/s, latency percentiles (ms) and errors from wrk's --latency output."""
     if not text:
@@ -264,12 +274,8 @@ def main():
             meta["profiler_note"], ""]
     for name, title in (("verify", "(a) `/api/auth/verify` under wrk"), ("logins", "(b) full GitHub logins")):
         out += profile_section(run, meta, name, title)
-    out += ["## Raw outputs", ""]
-    for name in ("a-nginx.txt", "a-socialgate.txt", "b-idp.txt", "b-socialgate.txt", "c-idp.txt", "c-socialgate.txt",
-                 "d-idle.json"):
-        text = read(run, name)
-        if text is not None:
-            out += [f"`{name}`:", "```", text.rstrip(), "```", ""]
+    out += raw_outputs(run, ("a-nginx.txt", "a-socialgate.txt", "b-idp.txt", "b-socialgate.txt", "c-idp.txt",
+                             "c-socialgate.txt", "d-idle.json"))
     print("\n".join(out))
 
 
