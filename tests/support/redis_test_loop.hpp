@@ -67,19 +67,25 @@ inline redis_value value_of(const outcome<redis_value>& out) {
   return *out.value;
 }
 
-// The message of the failure, which must be a `Failure` (anything else fails the test).
-template <class Failure, class T>
-std::string failure_message(const outcome<T>& out) {
-  REQUIRE(out.finished);
-  REQUIRE(out.failure);
+// The message of `failure`, which must be a `Failure` (none, or anything else, fails the test).
+template <class Failure>
+std::string message_of(std::exception_ptr failure) {
+  REQUIRE(failure);
   try {
-    std::rethrow_exception(out.failure);
+    std::rethrow_exception(failure);
   } catch (const Failure& e) {
     return e.what();
   } catch (const std::exception& e) {
     FAIL("unexpected failure type: " << e.what());
   }
   return {};
+}
+
+// The message of the outcome's failure, which must be a `Failure`.
+template <class Failure, class T>
+std::string failure_message(const outcome<T>& out) {
+  REQUIRE(out.finished);
+  return message_of<Failure>(out.failure);
 }
 
 }  // namespace sg::test

@@ -224,15 +224,7 @@ std::string failure_of_batch(cluster_loop& l, std::vector<redis_command_args> co
   outcome out;
   start(l.backend, std::move(commands), out);
   REQUIRE(l.run_until([&] { return out.finished; }, deadline));  // no hang
-  REQUIRE(out.failure);
-  try {
-    std::rethrow_exception(out.failure);
-  } catch (const Failure& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("unexpected failure: " << e.what());
-  }
-  return {};
+  return test::message_of<Failure>(out.failure);
 }
 
 // Arguments built before the co_await (GCC 12: no braced temporaries inside one).
