@@ -28,7 +28,10 @@ struct redis_loop_client::impl {
     std::size_t expected = 0;
     std::size_t received = 0;  // after a failure the rest are still read, to stay in step
     std::vector<redis_value> replies;
-    raw_completion done;  // raw replies (error replies as values); settled ones are wrapped
+    raw_completion done;  // `completion` has the same shape
+    // A store's batch (submit): the first error reply fails it. A router's (submit_raw): the
+    // replies go back as they are.
+    bool settle = false;
   };
 
   struct connection {
@@ -76,24 +79,22 @@ struct redis_loop_client::impl {
   std::uint64_t errors = 0;
   bool stopping = false;
 
-  // A store's submit: the first error reply fails the whole batch, as in redis_pool.
-  void submit(std::vector<redis_command_args> commands, completion done) {
-    submit_raw(std::move(commands), [this, done = std::move(done)](std::vector<redis_value> replies,
-                                                                  std::exception_ptr failure) {
-      if (failure) return done({}, failure);  // a lost connection: counted where it was lost
-      failure = failure_of(replies);
-      if (!failure) return done(std::move(replies), nullptr);
-      try {
-        std::rethrow_exception(failure);
-      } catch (const redis_unavailable&) {
-        ++errors;  // OOM, READONLY, LOADING...: counted in the metrics
-      } catch (...) {
-      }
-      done({}, failure);
-    });
+  // Hands a finished batch its replies: a store's batch fails on its first error reply, as in
+  // redis_pool.
+  void complete(batch& b) {
+    if (!b.settle) return b.done(std::move(b.replies), nullptr);
+    auto failure = failure_of(b.replies);
+    if (!failure) return b.done(std::move(b.replies), nullptr);
+    try {
+      std::rethrow_exception(failure);
+    } catch (const redis_unavailable&) {
+      ++errors;  // OOM, READONLY, LOADING...: counted in the metrics
+    } catch (...) {
+    }
+    b.done({}, failure);
   }
 
-  void submit_raw(std::vector<redis_command_args> commands, raw_completion done) {
+  void submit(std::vector<redis_command_args> commands, raw_completion done, bool settle) {
     if (stopping) return done({}, unavailable("the service is stopping"));
     if (commands.empty()) return done({}, nullptr);
     std::string bytes;
@@ -139,6 +140,7 @@ struct redis_loop_client::impl {
     batch b;
     b.expected = commands.size();
     b.done = std::move(done);
+    b.settle = settle;
     c.batches.push_back(std::move(b));
     // Queued before sending: a transport that reports a failure at once fails this batch too.
     transport.send(index, bytes);
@@ -217,7 +219,7 @@ struct redis_loop_client::impl {
       if (b.received < b.expected) continue;
       batch finished = std::move(b);
       c.batches.pop_front();
-      finished.done(std::move(finished.replies), nullptr);
+      complete(finished);
     }
   }
 
@@ -284,11 +286,11 @@ redis_loop_client::redis_loop_client(redis_endpoint endpoint, std::size_t connec
 redis_loop_client::~redis_loop_client() { impl_->shutdown(); }
 
 void redis_loop_client::submit(std::vector<redis_command_args> commands, completion done) {
-  impl_->submit(std::move(commands), std::move(done));
+  impl_->submit(std::move(commands), std::move(done), true);
 }
 
 void redis_loop_client::submit_raw(std::vector<redis_command_args> commands, raw_completion done) {
-  impl_->submit_raw(std::move(commands), std::move(done));
+  impl_->submit(std::move(commands), std::move(done), false);
 }
 
 void redis_loop_client::set_endpoint(redis_endpoint endpoint) { impl_->set_endpoint(std::move(endpoint)); }
