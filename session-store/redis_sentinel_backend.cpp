@@ -151,7 +151,6 @@ struct redis_sentinel_backend::impl {
   std::optional<steady::time_point> next_lookup;
   std::string last_logged_reason;
 
-  bool moving = false;                     // inside master_client.set_endpoint
   std::uint64_t own_errors = 0;
   counters stats;
   bool stopping = false;
@@ -167,7 +166,7 @@ struct redis_sentinel_backend::impl {
   }
 
   void enqueue(pending p) {
-    if (master && !moving) return send(std::move(p));
+    if (master) return send(std::move(p));
     if (waiting.size() >= max_waiting) {
       ++own_errors;
       return p.done({}, unavailable("no master known for " + name() + ": " + why_unknown()));
@@ -362,12 +361,9 @@ struct redis_sentinel_backend::impl {
     log_event(log_level::info, "redis_sentinel_master",
               {{"master_name", name()}, {"master", address.text()}, {"sentinel", from}, {"moved", moved}});
     // Moves the client when it points elsewhere (+switch-master): the batches in flight to the
-    // old master fail there and come back through settle() to wait here. Not sent from inside
-    // set_endpoint: it goes on closing connections after the failed batches' completions ran,
-    // and would close a connection just opened for a batch sent again.
-    moving = true;
+    // old master fail there and come back through settle(), which sends them again to this one
+    // (set_endpoint closes every old connection before it runs their completions).
     master_client.set_endpoint(settings.data_at(address));
-    moving = false;
     std::deque<pending> ready = std::move(waiting);
     waiting.clear();
     while (!ready.empty()) {
