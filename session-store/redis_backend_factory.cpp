@@ -13,9 +13,7 @@ namespace {
 class tls_backend : public redis_backend {
  public:
   tls_backend(const redis_settings& settings, redis_transport& raw)
-      : tls_(std::make_shared<redis_tls_context>(settings.tls), raw) {
-    redis_settings plain = settings;
-    inner_ = make_plain(plain, tls_);
+      : tls_(std::make_shared<redis_tls_context>(settings.tls), raw), inner_(make_plain(settings, tls_)) {
     tls_.attach(*inner_);
   }
   static std::unique_ptr<redis_backend> make_plain(const redis_settings& settings, redis_transport& transport) {
@@ -42,7 +40,7 @@ class tls_backend : public redis_backend {
   std::string status() const override { return inner_->status() + ", over TLS"; }
 
  private:
-  redis_tls_transport tls_;  // declared first: the backend above it goes first
+  redis_tls_transport tls_;  // declared first: destroyed after the backend that sends through it
   std::unique_ptr<redis_backend> inner_;
 };
 
