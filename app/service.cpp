@@ -121,7 +121,7 @@ struct service::impl {
         providers(descriptors_of(all)),
         runtime(all, make_pool_settings(config)),
         budget(static_cast<std::size_t>(config.max_connections), static_cast<std::size_t>(config.max_connections_per_address),
-               config.trusted_proxies) {}
+               config.trusted_proxies, config.ipv6_prefix_length) {}
 
   // What /metrics shows of the loops: connections and Redis figures of the whole replica.
   std::function<void(std::string&)> replica_gauges() {

@@ -54,6 +54,29 @@ bool ip_range::contains(std::string_view ip) const {
   return true;
 }
 
+std::string address_key(std::string_view ip, int ipv6_prefix_length) {
+  auto parsed = parse_ip(ip);
+  if (!parsed) return std::string(ip);
+  auto& bytes = *parsed;
+  char text[INET6_ADDRSTRLEN] = {};
+  static constexpr unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(bytes.data(), v4_mapped, sizeof v4_mapped) == 0) {
+    inet_ntop(AF_INET, bytes.data() + 12, text, sizeof text);
+    return text;
+  }
+  if (ipv6_prefix_length >= 128) {
+    inet_ntop(AF_INET6, bytes.data(), text, sizeof text);
+    return text;
+  }
+  int bits = ipv6_prefix_length;
+  for (auto& byte : bytes) {
+    byte &= bits >= 8 ? 0xff : bits <= 0 ? 0 : static_cast<unsigned char>(0xff << (8 - bits));
+    bits -= 8;
+  }
+  inet_ntop(AF_INET6, bytes.data(), text, sizeof text);
+  return std::string(text) + "/" + std::to_string(ipv6_prefix_length);
+}
+
 bool in_any_range(std::string_view ip, const std::vector<ip_range>& ranges) {
   for (const auto& range : ranges)
     if (range.contains(ip)) return true;

@@ -297,6 +297,8 @@ service_config load_config(const env_reader& env) {
   // tight enough that one address cannot fill Redis with login state.
   config.rate_limits = parse_rate_limits(env.value_or("SOCIAL_AUTH_RATE_LIMITS", "login=300/m,callback=300/m,token=300/m"));
   config.trusted_proxies = parse_trusted_proxies(env.value_or("SOCIAL_AUTH_TRUSTED_PROXIES", ""));
+  config.ipv6_prefix_length =
+      static_cast<int>(env.number("SOCIAL_AUTH_IPV6_PREFIX", config.ipv6_prefix_length, 32, 128));
   config.max_flows_per_browser = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_BROWSER", config.max_flows_per_browser, 1, 1000);
   config.max_flows_per_address = env.number("SOCIAL_AUTH_MAX_FLOWS_PER_ADDRESS", config.max_flows_per_address, 1, 1000000);
 
@@ -363,6 +365,7 @@ std::string describe_config(const service_config& config) {
     out << "\n";
   }
   out << "  trusted proxies: " << config.trusted_proxies.size() << " range(s)\n";
+  out << "  IPv6 clients are limited per /" << config.ipv6_prefix_length << " network (SOCIAL_AUTH_IPV6_PREFIX)\n";
   if (config.allow_insecure_http)
     out << "  WARNING: SOCIAL_AUTH_ALLOW_INSECURE_HTTP is on; http:// IdP URLs are accepted (development only)\n";
   out << "providers:\n";

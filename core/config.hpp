@@ -108,6 +108,9 @@ struct service_config {
   // Abuse limits (SPEC section 2 and 6). Empty rate_limits: off.
   std::vector<rate_limit_rule> rate_limits;
   std::vector<ip_range> trusted_proxies;
+  // Per-address limits count an IPv6 client by its network of this many bits (one host is
+  // usually given a whole /64); IPv4 clients by their address.
+  int ipv6_prefix_length = 64;
   long max_flows_per_browser = 20;   // older open flows of the same browser are dropped
   long max_flows_per_address = 3000;  // flow starts per client address per flow TTL (= 300/min for 10 min)
 };

@@ -102,7 +102,8 @@ task<void> gateway::run_guarded(const char* route, route_handler handler, http_r
 }
 
 std::string gateway::client_of(const http_request& req) const {
-  return client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"), deps_.config.trusted_proxies);
+  return address_key(client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"), deps_.config.trusted_proxies),
+                     deps_.config.ipv6_prefix_length);
 }
 
 task<bool> gateway::within_rate_limit(const http_request& req, http_response& res, const std::string& bucket) {

@@ -122,6 +122,8 @@ class gateway {
   // it presents nothing that could be one of ours.
   std::optional<authenticated_request> credentials_of(const http_request& req) const;
   task<std::optional<authenticated_request>> authenticate(const http_request& req);
+  // The key per-address limits count the request's client under (address_key: an IPv6 client
+  // is its /64 network), after X-Forwarded-For from trusted proxies.
   std::string client_of(const http_request& req) const;
   // Counts the request against the client's limit for `bucket`; answers 429 itself when over.
   task<bool> within_rate_limit(const http_request& req, http_response& res, const std::string& bucket);

@@ -23,12 +23,23 @@ int remaining_ms(clock::time_point until) {
   return static_cast<int>(std::clamp<long long>(left, 0, 1000));  // wake at least every second
 }
 
-sockaddr_in loopback(const std::string& address, int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) throw std::runtime_error("not an IPv4 address: " + address);
-  return sa;
+// An IPv4 or IPv6 socket address (IPv6 when the text has a colon).
+sockaddr_storage socket_address(const std::string& address, int port, socklen_t& length) {
+  sockaddr_storage storage{};
+  if (address.find(':') == std::string::npos) {
+    auto& sa = reinterpret_cast<sockaddr_in&>(storage);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) throw std::runtime_error("not an IPv4 address: " + address);
+    length = sizeof sa;
+  } else {
+    auto& sa = reinterpret_cast<sockaddr_in6&>(storage);
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, address.c_str(), &sa.sin6_addr) != 1) throw std::runtime_error("not an IPv6 address: " + address);
+    length = sizeof sa;
+  }
+  return storage;
 }
 
 bool peer_gone(int error) { return error == EPIPE || error == ECONNRESET || error == ENOTCONN; }
@@ -76,17 +87,19 @@ std::size_t http_answer::count(const std::string& name) const {
 
 client_socket client_socket::connect_to(int port, const std::string& source, std::chrono::milliseconds deadline) {
   // CLOEXEC: replicas started later must not inherit the test's client sockets.
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  socklen_t from_length = 0, to_length = 0;
+  auto from = socket_address(source, 0, from_length);
+  // An IPv6 source talks to the server's IPv6 loopback (a dual-stack or IPv6 listener).
+  auto to = socket_address(from.ss_family == AF_INET6 ? "::1" : "127.0.0.1", port, to_length);
+  int fd = socket(from.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   client_socket s(fd);
   // The port is chosen at connect time, per destination, so many sources share no port range.
   int on = 1;
   setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
-  auto from = loopback(source, 0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0)
+  if (bind(fd, reinterpret_cast<sockaddr*>(&from), from_length) != 0)
     throw std::runtime_error("bind " + source + ": " + std::strerror(errno));
-  auto to = loopback("127.0.0.1", port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), to_length) != 0) {
     if (errno != EINPROGRESS) throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
     if (!s.wait_for(POLLOUT, clock::now() + deadline)) throw std::runtime_error("connect: no answer before the deadline");
     int error = 0;

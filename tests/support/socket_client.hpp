@@ -30,7 +30,8 @@ struct stream_outcome {
 
 class client_socket {
  public:
-  // Connects to 127.0.0.1:port from `source` (any 127.x.y.z; the kernel picks the port).
+  // Connects to 127.0.0.1:port from `source` (any 127.x.y.z; the kernel picks the port), or,
+  // when `source` is an IPv6 address (one the machine has), to [::1]:port from it.
   // Throws when the connection is not established before the deadline.
   static client_socket connect_to(int port, const std::string& source = "127.0.0.1",
                                   std::chrono::milliseconds deadline = std::chrono::seconds(10));

@@ -74,6 +74,29 @@ TEST_CASE("client address: X-Forwarded-For is believed only from trusted proxies
   CHECK(client_address("10.0.0.2", ",,, 10.0.0.5,", proxies) == "10.0.0.2");
 }
 
+TEST_CASE("address key: an IPv6 client counts as its /64, an IPv4 one as its address", "[limits][security][ipv6]") {
+  // One host's /64: every address in it is one key, whatever the host picks.
+  CHECK(address_key("2001:db8:1:2::1", 64) == "2001:db8:1:2::/64");
+  CHECK(address_key("2001:db8:1:2:ffff:ffff:ffff:ffff", 64) == "2001:db8:1:2::/64");
+  CHECK(address_key("2001:db8:1:3::1", 64) == "2001:db8:1:3::/64");
+  CHECK(address_key("2001:0DB8:0001:0002:0000:0000:0000:0001", 64) == "2001:db8:1:2::/64");  // any spelling
+  CHECK(address_key("::1", 64) == "::/64");
+  CHECK(address_key("2001:db8:1:2::1", 48) == "2001:db8:1::/48");
+  CHECK(address_key("2001:db8:1:2:abcd::1", 56) == "2001:db8:1::/56");
+  CHECK(address_key("2001:db8:1:2::1", 128) == "2001:db8:1:2::1");
+  // IPv4, also as a dual-stack socket shows it: the address itself, never the mapped /64 (which
+  // would put every IPv4 client under one key).
+  CHECK(address_key("192.0.2.7", 64) == "192.0.2.7");
+  CHECK(address_key("::ffff:192.0.2.7", 64) == "192.0.2.7");
+  CHECK(address_key("::ffff:192.0.2.8", 64) == "192.0.2.8");
+  CHECK(address_key("not an address", 64) == "not an address");
+  CHECK(address_key("", 64).empty());
+
+  CHECK(config_with({}).ipv6_prefix_length == 64);
+  CHECK(config_with({{"SOCIAL_AUTH_IPV6_PREFIX", "56"}}).ipv6_prefix_length == 56);
+  CHECK_THROWS_AS(config_with({{"SOCIAL_AUTH_IPV6_PREFIX", "8"}}), config_error);
+}
+
 TEST_CASE("JSON from outside is bounded in depth and size", "[limits][security]") {
   CHECK(parse_bounded_json(R"({"a":[1,{"b":"[[[[["}]})"));
   std::string deep(100000, '[');
