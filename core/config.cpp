@@ -150,7 +150,8 @@ std::vector<ip_range> parse_trusted_proxies(const std::string& text) {
     if (item.empty()) continue;
     auto range = parse_ip_range(item);
     if (!range)
-      throw config_error("SOCIAL_AUTH_TRUSTED_PROXIES", "'" + item + "' is not an IP address or CIDR range");
+      throw config_error("SOCIAL_AUTH_TRUSTED_PROXIES", "'" + item + "' is not an IP address or CIDR range: name the address or network of the "
+                                                    "reverse proxy in front of socialgate, e.g. 10.42.0.0/16");
     ranges.push_back(*range);
   }
   return ranges;

@@ -193,6 +193,18 @@ def check_stack(title, merged, entrypoint, tls_resolver=None, redis_service="cva
     assert sg["deploy"]["replicas"] == 2, sg.get("deploy")
     assert sg["stop_grace_period"] == "30s", sg.get("stop_grace_period")
     assert "cvat" in sg["networks"], sg["networks"]
+    # X-Forwarded-For is believed only from the edge network that only Traefik and socialgate
+    # join (issue 19): never from every private range, where any CVAT container could pose as
+    # any client.
+    edge = merged["networks"]["socialgate_edge"]
+    subnets = [c["subnet"] for c in edge["ipam"]["config"]]
+    assert sg["environment"]["SOCIAL_AUTH_TRUSTED_PROXIES"] == ",".join(subnets), (
+        sg["environment"]["SOCIAL_AUTH_TRUSTED_PROXIES"], subnets)
+    for broad in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"):
+        assert broad not in sg["environment"]["SOCIAL_AUTH_TRUSTED_PROXIES"], broad
+    on_edge = sorted(name for name, svc in services.items() if "socialgate_edge" in (svc.get("networks") or {}))
+    assert on_edge == ["socialgate", "traefik"], on_edge
+    assert sg["labels"]["traefik.docker.network"] == edge.get("name", "socialgate_edge"), sg["labels"]
     assert "container_name" not in sg  # two replicas
     env = sg["environment"]
     assert env["REDIS_URL"].startswith("redis://%s:" % redis_service), env["REDIS_URL"]

@@ -65,6 +65,10 @@ def main():
     assert env["CVAT_BASE_URL"].startswith("https://"), env
     assert env["SOCIAL_AUTH_FLOW"] == "cvat-ui" and env["USE_ALLAUTH_SOCIAL_ACCOUNTS"] == "True", env
     assert not any(k.endswith("_SECRET") or k == "REDIS_URL" for k in env), "secrets only through *_FILE: %s" % env
+    # X-Forwarded-For is believed only from the operator's ingress controller (issue 19): the
+    # shipped value is a placeholder socialgate refuses at start, never a whole private range.
+    proxies = env["SOCIAL_AUTH_TRUSTED_PROXIES"]
+    assert proxies == "<YOUR_INGRESS_CONTROLLER_POD_CIDR>", proxies
     # The secret files are mounted from the generated Secret, under its hashed name.
     volume, = [v for v in pod["volumes"] if "secret" in v]
     assert volume["secret"]["secretName"] == secret["metadata"]["name"], (volume, secret["metadata"]["name"])
