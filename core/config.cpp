@@ -265,6 +265,13 @@ service_config load_config(const env_reader& env) {
   }
   if (config.session_cookie_name == config.csrf_cookie_name)
     throw config_error("SOCIAL_AUTH_CSRF_COOKIE_NAME", "must differ from the session cookie's name");
+  // On https every cookie of socialgate's carries the __Host- prefix: browsers then accept it
+  // only from this very host, Secure, with Path=/ and no Domain, so a sibling subdomain or a
+  // man in the middle on plain http cannot plant a session, CSRF or binding cookie ("cookie
+  // tossing"). The unprefixed names are not read at all then.
+  if (config.secure_cookies)
+    for (auto* name : {&config.session_cookie_name, &config.csrf_cookie_name, &config.binding_cookie_name})
+      if (name->rfind(host_cookie_prefix, 0) != 0) *name = host_cookie_prefix + *name;
 
   config.event_loops = static_cast<int>(env.number("SOCIALGATE_EVENT_LOOPS", config.event_loops, 1, 64));
   config.max_connections = static_cast<int>(env.number("SOCIALGATE_MAX_CONNECTIONS", config.max_connections, 1, 1000000));
@@ -344,6 +351,9 @@ std::string describe_config(const service_config& config) {
   for (const auto& name : config.overridden_by_auth_config)
     out << "  " << name << ": taken from auth_config.yml's social_account (the environment's value is ignored)\n";
   out << "  public base URL: " << config.base_url << (config.secure_cookies ? " (Secure cookies)" : "") << "\n";
+  out << "  cookies: session " << config.session_cookie_name << ", CSRF " << config.csrf_cookie_name << ", browser binding "
+      << config.binding_cookie_name
+      << (config.secure_cookies ? " (__Host- prefix on https; the CVAT package finds it by itself)" : "") << "\n";
   out << "  listen: " << config.listen_host << ":" << config.listen_port << " (" << config.event_loops
       << " event loop(s), at most " << config.max_connections << " connections, " << config.max_connections_per_address
       << " per address)\n";

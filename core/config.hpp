@@ -41,6 +41,9 @@ struct cognito_config {
   bool trust_email = false;  // SOCIAL_AUTH_AMAZON_COGNITO_TRUST_EMAIL (SPEC section 5)
 };
 
+// Browsers accept a cookie named "__Host-..." only when it is Secure, has Path=/ and no Domain.
+inline constexpr const char* host_cookie_prefix = "__Host-";
+
 struct service_config {
   bool social_enabled = false;
   std::string host = "localhost";
@@ -86,6 +89,7 @@ struct service_config {
   // Deprecated variables that were read (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME), for the warning.
   std::vector<std::string> deprecated_variables;
   std::string binding_cookie_name = "sg_binding";
+  // With an https CVAT_BASE_URL all three names above are prefixed with this (load_config).
 
   // The HTTP server (issue 13): event loops, each one thread with its own Redis connections
   // (redis_pool_size per loop), and the limits enforced while reading.

@@ -25,7 +25,13 @@ std::optional<std::map<std::string, std::string>> parse_cookie_header(std::strin
   return cookies;
 }
 
-std::string make_set_cookie(const std::string& name, const std::string& value, const cookie_attributes& a) {
+std::string make_set_cookie(const std::string& name, const std::string& value, const cookie_attributes& given) {
+  auto a = given;
+  // A __Host- cookie without these is dropped by the browser: never send one that would be.
+  if (name.rfind("__Host-", 0) == 0) {
+    a.secure = true;
+    a.path = "/";
+  }
   std::string out = name + "=" + value + "; Path=" + a.path;
   if (a.max_age >= 0) out += "; Max-Age=" + std::to_string(a.max_age);
   if (a.max_age == 0) out += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT";

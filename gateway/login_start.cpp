@@ -83,9 +83,11 @@ task<void> gateway::login_start(http_request& req, http_response& res, const std
     connect_user = *user;
   }
 
-  // The browser-binding cookie is shared by all tabs; the flow record keeps only its hash.
+  // The browser-binding cookie is shared by all tabs; the flow record keeps only its hash. A
+  // presented one is adopted only while socialgate knows it (a login of that browser is open);
+  // otherwise it may be a value someone else chose and planted, and a fresh one replaces it.
   auto binding = cookie(req, deps_.config.binding_cookie_name);
-  bool new_binding = !looks_like_token(binding);
+  bool new_binding = !looks_like_token(binding) || !co_await deps_.flows.browser_has_open_flows(sha256_hex(binding));
   if (new_binding) binding = random_token(32);
 
   auto state = random_token(32);

@@ -93,6 +93,11 @@ task<flow_put_result> flow_store::put(std::string state, flow_record record, std
   co_return flow_put_result::stored;
 }
 
+task<bool> flow_store::browser_has_open_flows(std::string binding_hash) {
+  redis_command_args probe{"EXISTS", prefix_ + "flows-by-browser:" + binding_hash};
+  co_return (co_await redis_.exec(std::move(probe))).integer == 1;
+}
+
 // Forgets flows that were finished (their record is gone), then drops the oldest open ones
 // beyond the cap, never `kept` (the one just made). One key per command: each may live in its
 // own Cluster slot.

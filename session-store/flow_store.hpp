@@ -53,6 +53,11 @@ class flow_store {
   // it has none) for this provider. Anyone else who saw the state (Referer, logs) consumes
   // nothing, so they cannot cancel the right browser's login. A second consume finds nothing.
   task<flow_claim> consume_for(std::string state, std::string binding_hash, std::string provider);
+  // True while the browser with this binding has a login open (its set of open flows exists):
+  // only then was the binding issued by socialgate and still in use. A binding cookie that is
+  // not (one another site or a man in the middle planted, or one whose flows all ended) is
+  // never adopted: login start issues a fresh one.
+  task<bool> browser_has_open_flows(std::string binding_hash);
   std::string key_for(const std::string& state) const;
   long ttl_seconds() const { return ttl_seconds_; }
   // Counted over all replicas: flows started, and flows consumed by a callback.

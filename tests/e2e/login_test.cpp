@@ -89,9 +89,15 @@ TEST_CASE("an https base URL makes the cookies Secure", "[e2e][login][security]"
   auto b = env.new_browser();
   auto out = env.login(b, "octocat");
   REQUIRE(out.callback.status == 302);
-  CHECK(out.callback.set_cookie("sg_sessionid").find("; Secure") != std::string::npos);
-  CHECK(out.callback.set_cookie("sg_csrftoken").find("; Secure") != std::string::npos);
-  CHECK(out.start.set_cookie("sg_binding").find("; Secure") != std::string::npos);
+  // With the __Host- prefix (issue 19): only this host, Secure, Path=/, no Domain.
+  for (const auto& line : {out.callback.set_cookie("__Host-sg_sessionid"), out.callback.set_cookie("__Host-sg_csrftoken"),
+                           out.start.set_cookie("__Host-sg_binding")}) {
+    INFO(line);
+    CHECK(line.find("; Secure") != std::string::npos);
+    CHECK(line.find("; Path=/;") != std::string::npos);
+    CHECK(line.find("Domain") == std::string::npos);
+  }
+  CHECK(out.callback.set_cookie("sg_sessionid").empty());
 }
 
 TEST_CASE("logout needs the CSRF header with cookie authentication", "[e2e][logout][security]") {
