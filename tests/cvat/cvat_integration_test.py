@@ -131,13 +131,91 @@ def test_a_second_sign_in_of_the_same_person_finds_the_same_django_user(env):
     assert count(env, "auth_user") == users and count(env, "socialgate_cvat_socialgatelink") == links
 
 
-def test_an_existing_django_user_with_the_same_verified_email_is_linked(env):
-    carol = int(env.manage("cvat_like_user", "--username", "carol_cvat", "--email", "carol@example.org",
-                           "--password", "carol-password-1"))
-    me = self_of(env, Browser(), env.sign_in(Browser(), "github", "carolgh"))
+def dev_idp_email(login):
+    """The verified address the dev IdP gives a login it does not list."""
+    return login + "@users.dev-idp.test"
+
+
+def register(env, username, email, password, base=None):
+    """CVAT's own sign-up (POST /api/auth/register): anyone, any address, unverified. The user's id."""
+    r = Browser().post((base or env.site) + "/api/auth/register", json_body={
+        "username": username, "email": email, "password1": password, "password2": password})
+    assert r.status == 201, ("register", r)
+    return self_of(env, Browser(), r.json()["key"], base=base).json()["id"]
+
+
+def password_sign_in(env, username, password):
+    b = Browser()
+    r = b.post(env.site + "/api/auth/login", json_body={"username": username, "password": password})
+    assert r.status == 200, ("password login", r)
+    return b
+
+
+def verify_in_cvat_admin(env, user_id):
+    """The operator marks the user's address verified in CVAT's admin (allauth's own action)."""
+    ids = [row[0] for row in env.query("SELECT id FROM account_emailaddress WHERE user_id = ?", user_id)]
+    assert ids, "no EmailAddress for user %s" % user_id
+    env.admin().action("/admin/account/emailaddress/", "make_verified", ids)
+    assert env.query("SELECT verified FROM account_emailaddress WHERE user_id = ?", user_id) == [(1,)]
+
+
+def gunicorn_logs(env):
+    return env.log_of("gunicorn-0") + env.log_of("gunicorn-1")
+
+
+def test_an_attacker_who_registered_the_victims_address_in_cvat_never_gets_the_victims_sign_in(env):
+    # The attacker registers in CVAT under the victim's address (and the victim's GitHub login as
+    # username), with a password: CVAT keeps the address unverified.
+    attacker = register(env, "vickygh", dev_idp_email("vickygh"), "attacker-password-1")
+    assert env.query("SELECT verified FROM account_emailaddress WHERE user_id = ?", attacker) == [(0,)]
+    # The victim signs in with GitHub (the address verified there): a Django user of its own.
+    victim_browser = Browser()
+    victim_key = env.sign_in(victim_browser, "github", "vickygh")
+    for me in (self_of(env, victim_browser), self_of(env, Browser(), victim_key)):
+        assert me.status == 200, me
+        assert me.json()["id"] != attacker, "the victim landed in the attacker's account"
+        assert me.json()["username"] == "vickygh1", me.json()  # the attacker holds the name
+    victim = self_of(env, Browser(), victim_key).json()["id"]
+    assert links_of(env, attacker) == [] and len(links_of(env, victim)) == 1
+    # The attacker's password reaches the attacker's account only.
+    attacker_browser = password_sign_in(env, "vickygh", "attacker-password-1")
+    assert self_of(env, attacker_browser).json()["id"] == attacker
+    # The log says a new user was made instead of linking, and why; never the address itself.
+    logs = gunicorn_logs(env)
+    assert "made Django user %s instead of linking Django user(s) %s by email: CVAT has not verified that address" % (
+        victim, attacker) in logs, logs[-3000:]
+    assert dev_idp_email("vickygh") not in logs
+
+
+def test_an_address_verified_in_cvat_links_the_first_sign_in_to_that_user(env):
+    heidi = register(env, "heidi_cvat", dev_idp_email("heidigh").upper(), "heidi-password-1")
+    verify_in_cvat_admin(env, heidi)
+    me = self_of(env, Browser(), env.sign_in(Browser(), "github", "heidigh"))
     assert me.status == 200, me
-    assert me.json()["id"] == carol and me.json()["username"] == "carol_cvat"
-    assert len(links_of(env, carol)) == 1
+    assert me.json()["id"] == heidi and me.json()["username"] == "heidi_cvat", me.json()
+    assert len(links_of(env, heidi)) == 1
+    # An address CVAT never verified, beside it, still makes a new user (made by CVAT's admin here).
+    ivan = int(env.manage("cvat_like_user", "--username", "ivan_cvat", "--email", dev_idp_email("ivangh")))
+    me = self_of(env, Browser(), env.sign_in(Browser(), "github", "ivangh"))
+    assert me.status == 200 and me.json()["id"] != ivan, me
+
+
+def test_without_allauth_an_address_links_only_when_the_operator_trusts_cvat_addresses(env):
+    # The address verified in CVAT's allauth, but replica B runs without allauth: it cannot know.
+    judy = register(env, "judy_cvat", dev_idp_email("judygh"), "judy-password-1", base=env.django_urls[0])
+    verify_in_cvat_admin(env, judy)
+    kate = int(env.manage("cvat_like_user", "--username", "kate_cvat", "--email", dev_idp_email("kategh")))
+    try:
+        env.restart_gunicorn(1, CVAT_LIKE_ALLAUTH="0")
+        me = self_of(env, Browser(), env.sign_in(Browser(), "github", "judygh"), base=env.django_urls[1])
+        assert me.status == 200 and me.json()["id"] != judy, me
+        assert "CVAT keeps no record of verified addresses (no allauth.account)" in env.log_of("gunicorn-1")
+        # SOCIALGATE_TRUST_CVAT_EMAILS: the operator says CVAT's addresses are their owners'.
+        env.restart_gunicorn(1, CVAT_LIKE_ALLAUTH="0", SOCIALGATE_TRUST_CVAT_EMAILS="true")
+        me = self_of(env, Browser(), env.sign_in(Browser(), "github", "kategh"), base=env.django_urls[1])
+        assert me.status == 200 and me.json()["id"] == kate, me
+    finally:
+        env.restart_gunicorn(1)
 
 
 def test_an_existing_django_user_with_the_same_unverified_email_is_not_linked(env):
@@ -297,6 +375,100 @@ def test_cvat_logout_ends_the_socialgate_session(env):
     assert verify.status == 401, verify
 
 
+def test_cvat_logout_on_one_replica_is_refused_at_once_on_the_other(env):
+    a, b = env.django_urls
+    browser = Browser()
+    key = env.sign_in(browser, "github", "loganrace")
+    # Replica B answers the cookie (a Django session) and the key (an API client): it caches both.
+    assert self_of(env, browser, base=b).status == 200
+    assert self_of(env, Browser(), key, base=b).status == 200
+    stolen_cookie = browser.cookies["sg_sessionid"]  # e.g. a second tab that never saw the logout
+    # CVAT's logout on replica A.
+    out = browser.post(a + "/api/auth/logout", headers={"Authorization": "Token " + key})
+    assert out.status == 200, out
+    # At once, still inside B's recheck interval: B makes no Django session from its cached
+    # answer, and the key is refused although B's cache still holds "valid".
+    replay = Browser()
+    replay.cookies["sg_sessionid"] = stolen_cookie
+    r = self_of(env, replay, base=b)
+    assert r.status in (401, 403), ("cookie after logout on the other replica", r)
+    assert "sessionid" not in replay.cookies, replay.cookies
+    r = self_of(env, Browser(), key, base=b)
+    assert r.status == 401, ("key after logout on the other replica", r)
+    assert self_of(env, Browser(), key, base=a).status == 401
+    # The mark every replica reads is in the shared database, and holds no key.
+    marks = env.query("SELECT key_hash FROM socialgate_cvat_socialgaterevocation")
+    assert marks and all(key not in row[0] for row in marks), marks
+
+
+def test_a_django_session_is_made_only_from_socialgates_answer_of_now(env):
+    b = env.django_urls[1]
+    browser = Browser()
+    key = env.sign_in(browser, "github", "freshgh")
+    assert self_of(env, browser, base=b).status == 200  # replica B caches "valid" for the cookie
+    # The session ends at socialgate itself (no CVAT logout, so no mark in CVAT's database).
+    r = Browser().post(env.socialgate_url(0) + "/api/auth/logout", headers={"Authorization": "Token " + key})
+    assert r.status == 200, r
+    # The cookie without a Django session, on B inside its recheck interval: B asks socialgate
+    # again before it makes a Django session, so none is made.
+    replay = Browser()
+    replay.cookies["sg_sessionid"] = browser.cookies["sg_sessionid"]
+    r = self_of(env, replay, base=b)
+    assert r.status in (401, 403), ("a Django session from a cached answer", r)
+    assert "sessionid" not in replay.cookies, replay.cookies
+
+
+def test_a_deleted_cvat_user_is_refused_on_every_replica_until_an_operator_lifts_it(env):
+    browser = Browser()
+    key = env.sign_in(browser, "github", "deliagh")
+    me = self_of(env, browser)
+    assert me.status == 200, me
+    delia = me.json()["id"]
+    socialgate_id = links_of(env, delia)[0][0]
+    for base in env.django_urls:  # both replicas hold a cached answer and the cookie's session
+        assert self_of(env, Browser(), key, base=base).status == 200
+        assert self_of(env, browser, base=base).status == 200
+    admin = env.admin()
+    assert admin.api("DELETE", "/api/users/%d" % delia).status == 204
+    users = count(env, "auth_user")
+    for base in env.django_urls:
+        for r in (self_of(env, Browser(), key, base=base), self_of(env, browser, base=base)):
+            assert r.status == 403, (base, r)
+            assert "deleted" in r.json()["detail"], r.json()
+    # A new socialgate session of the same person: refused too, and no Django user is made.
+    again = self_of(env, Browser(), env.sign_in(Browser(), "github", "deliagh"))
+    assert again.status == 403, again
+    assert count(env, "auth_user") == users
+    assert "its CVAT user %d was deleted: refused" % delia in gunicorn_logs(env)
+    # The operator sees the tombstone in CVAT's admin, and deleting it lets the person back.
+    tombstones = env.query("SELECT id, socialgate_username FROM socialgate_cvat_socialgatetombstone "
+                           "WHERE socialgate_user_id = ?", socialgate_id)
+    assert tombstones and tombstones[0][1] == "deliagh", tombstones
+    changelist = "/admin/socialgate_cvat/socialgatetombstone/"
+    assert socialgate_id in admin.page(changelist).text()
+    admin.action(changelist, "delete_selected", [tombstones[0][0]], confirm=True)
+    back = self_of(env, Browser(), key)
+    assert back.status == 200 and back.json()["id"] != delia, back
+
+
+def test_a_disabled_cvat_user_linked_by_email_is_refused_on_the_first_request(env):
+    admin = env.admin()
+    for login, first in (("pennygh", "token"), ("olliegh", "cookie")):
+        user = register(env, login + "_cvat", dev_idp_email(login), "disabled-password-1")
+        verify_in_cvat_admin(env, user)
+        assert admin.api("PATCH", "/api/users/%d" % user, json_body={"is_active": False}).json()["is_active"] is False
+        browser = Browser()
+        key = env.sign_in(browser, "github", login)
+        # The very first request links by the verified address, and is refused.
+        r = self_of(env, browser) if first == "cookie" else self_of(env, Browser(), key)
+        assert r.status == 403 and "disabled" in r.json()["detail"], (first, r)
+        assert "sessionid" not in browser.cookies, browser.cookies
+        assert len(links_of(env, user)) == 1
+        for base in env.django_urls:
+            assert self_of(env, Browser(), key, base=base).status == 403
+            assert self_of(env, browser, base=base).status == 403
+
+
 def test_socialgate_revocation_ends_django_access_within_the_recheck_interval(env):
     laptop, phone = Browser(), Browser()
     laptop_key = env.sign_in(laptop, "github", "erinblake")
@@ -383,6 +555,10 @@ def main():
         print("SKIP: Debian's python3-django, python3-djangorestframework and gunicorn are not installed "
               "(apt-get install python3-django python3-djangorestframework gunicorn)")
         return harness.SKIP
+    if not harness.allauth_available():
+        print("FAIL: Debian's python3-django-allauth is not installed (CVAT has allauth's accounts; "
+              "bash deploy/install-deps.sh installs it)")
+        return 1
     output = args.output or os.path.join(args.build_dir, "tests", "cvat-output", "integration")
     started = time.monotonic()
     env = harness.Deployment(args.build_dir, output)

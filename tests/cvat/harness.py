@@ -5,6 +5,7 @@ DJANGO_SETTINGS_MODULE=socialgate_cvat.settings) and nginx with deploy/nginx/soc
 
 Synchronisation is by waiting on conditions with deadlines, never by sleeping.
 """
+import base64
 import http.client
 import json
 import os
@@ -46,6 +47,13 @@ IDP_USERS = [
 def django_available():
     probe = subprocess.run([PYTHON, "-c", "import django, rest_framework, gunicorn"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+def allauth_available():
+    """CVAT 2.4 has django-allauth's accounts; the tests need Debian's python3-django-allauth."""
+    probe = subprocess.run([PYTHON, "-c", "import allauth.account"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     return probe.returncode == 0
 
 
@@ -226,6 +234,50 @@ def sign_in_cvat_ui(browser, site, provider, login):
     return key
 
 
+ADMIN_PASSWORD = "cvat-admin-password-1"
+_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class AdminSession:
+    """An operator in Django's admin (CVAT's /admin), as a browser would use it: forms with their
+    CSRF token; and CVAT's REST API with Basic authentication."""
+
+    def __init__(self, site, username, password):
+        self.site, self.browser = site, Browser()
+        self.basic = "Basic " + base64.b64encode(("%s:%s" % (username, password)).encode()).decode()
+        page = self.browser.get(site + "/admin/login/?next=/admin/")
+        r = self.browser.post(site + "/admin/login/?next=/admin/", body=urllib.parse.urlencode({
+            "username": username, "password": password, "next": "/admin/", "csrfmiddlewaretoken": self._token(page)}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 302 and r.header("Location").endswith("/admin/"), ("admin login", r)
+
+    @staticmethod
+    def _token(page):
+        match = _CSRF_FIELD.search(page.text())
+        assert match, ("no CSRF field on the admin page", page)
+        return match.group(1)
+
+    def page(self, path):
+        r = self.browser.get(self.site + path)
+        assert r.status == 200, (path, r)
+        return r
+
+    def action(self, changelist, action, ids, confirm=False):
+        """Runs a change list action (e.g. allauth's make_verified, Django's delete_selected)."""
+        fields = [("action", action), ("index", "0"), ("csrfmiddlewaretoken", self._token(self.page(changelist)))]
+        fields += [("_selected_action", str(i)) for i in ids]
+        if confirm:
+            fields.append(("post", "yes"))
+        r = self.browser.post(self.site + changelist, body=urllib.parse.urlencode(fields),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 302, (changelist, action, r)
+        return r
+
+    def api(self, method, path, json_body=None):
+        return Browser().request(method, self.site + path, json_body=json_body,
+                                 headers={"Authorization": self.basic})
+
+
 class Deployment:
     def __init__(self, build_dir, output_dir, recheck_seconds=2):
         self.build_dir = os.path.abspath(build_dir)
@@ -355,7 +407,7 @@ class Deployment:
         except OSError:
             return 0
 
-    def django_env(self, socialgate_index):
+    def django_env(self, socialgate_index, extra=None):
         env = dict(os.environ)
         env.update({
             "PYTHONPATH": os.pathsep.join([os.path.join(SOURCE_DIR, "integrations", "cvat"),
@@ -368,6 +420,7 @@ class Deployment:
             "SOCIALGATE_TIMEOUT_SECONDS": "2",
             "PYTHONDONTWRITEBYTECODE": "1",
         })
+        env.update(extra or {})
         return env
 
     def manage(self, *args):
@@ -382,27 +435,48 @@ class Deployment:
         with sqlite3.connect(self.db) as c:
             c.execute("PRAGMA journal_mode=WAL")
 
+    def _gunicorn(self, i, port, extra_env=None):
+        """Starts Django replica i on `port`; the running Process, or None when it did not come up."""
+        p = Process("gunicorn-%d" % i,
+                    [PYTHON, "-m", "gunicorn.app.wsgiapp", "--bind", "127.0.0.1:%d" % port,
+                     "--workers", "1", "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
+                     "cvat_like.wsgi:application"],
+                    self.django_env(i, extra_env), os.path.join(self.scratch, "gunicorn-%d.log" % i), cwd=self.scratch)
+        url = "http://127.0.0.1:%d" % port
+        try:
+            wait_until(lambda: not p.running() or self._status(url + "/api/users/self") in (401, 403), 60,
+                       "gunicorn-%d" % i)
+        except AssertionError:
+            pass
+        if p.running() and self._status(url + "/api/users/self") in (401, 403):
+            self.processes.append(p)
+            return p
+        p.stop()
+        return None
+
     def _start_gunicorn(self, i):
         for attempt in range(10):
             port = free_port()
-            p = Process("gunicorn-%d" % i,
-                        [PYTHON, "-m", "gunicorn.app.wsgiapp", "--bind", "127.0.0.1:%d" % port,
-                         "--workers", "1", "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
-                         "cvat_like.wsgi:application"],
-                        self.django_env(i), os.path.join(self.scratch, "gunicorn-%d.log" % i), cwd=self.scratch)
-            url = "http://127.0.0.1:%d" % port
-            try:
-                wait_until(lambda: not p.running() or self._status(url + "/api/users/self") in (401, 403), 60,
-                           "gunicorn-%d" % i)
-            except AssertionError:
-                pass
-            if p.running() and self._status(url + "/api/users/self") in (401, 403):
-                self.processes.append(p)
+            p = self._gunicorn(i, port)
+            if p is not None:
                 self.gunicorn.append(p)
-                self.django_urls.append(url)
+                self.django_urls.append("http://127.0.0.1:%d" % port)
                 return
-            p.stop()
-        raise AssertionError("gunicorn did not start:\n" + p.log())
+        raise AssertionError("gunicorn did not start:\n" + self.log_of("gunicorn-%d" % i))
+
+    def restart_gunicorn(self, i, **extra_env):
+        """Django replica i again, on its port (nginx's upstream), with these extra variables."""
+        self.gunicorn[i].stop()
+        port = int(self.django_urls[i].rsplit(":", 1)[1])
+        p = self._gunicorn(i, port, {k: str(v) for k, v in extra_env.items()})
+        if p is None:
+            raise AssertionError("gunicorn-%d did not restart:\n%s" % (i, self.log_of("gunicorn-%d" % i)))
+        self.gunicorn[i] = p
+
+    def log_of(self, name):
+        """The whole log of the named process (a restarted one appends to the same file)."""
+        named = [p for p in self.processes if p.name == name]
+        return named[-1].log(1 << 24) if named else ""
 
     def _start_nginx(self):
         directory = os.path.join(self.scratch, "nginx")
@@ -445,6 +519,13 @@ class Deployment:
 
     def redis_keys(self, pattern):
         return redis_keys(self.redis_port, pattern)
+
+    def admin(self):
+        """A CVAT superuser (made once) signed in to Django's admin at /admin, through nginx."""
+        if not self.query("SELECT id FROM auth_user WHERE username = 'cvat_admin'"):
+            self.manage("cvat_like_user", "--username", "cvat_admin", "--email", "admin@example.net",
+                        "--password", ADMIN_PASSWORD, "--superuser")
+        return AdminSession(self.site, "cvat_admin", ADMIN_PASSWORD)
 
     def dump_logs(self):
         for p in self.processes:

@@ -1,6 +1,7 @@
 """Server-to-server calls to socialgate (SOCIALGATE_INTERNAL_URL): verify a credential, read the
 user's profile once, end a session. Short timeouts; a small in-process cache of verify answers
-that never outlives SOCIALGATE_RECHECK_SECONDS."""
+that never outlives SOCIALGATE_RECHECK_SECONDS (an answer from it says so: `fresh` is False)."""
+import dataclasses
 import hashlib
 import http.client
 import json
@@ -59,6 +60,7 @@ class Identity:
 class VerifyResult:
     status: str
     identity: Optional[Identity] = None
+    fresh: bool = True     # socialgate's answer of now, not one from the recheck cache
 
 
 class _Cache:
@@ -140,11 +142,12 @@ def _header(response, name):
     return value
 
 
-def verify(credential, use_cache=True):
+def verify(credential, fresh=False):
     """Asks socialgate's /api/auth/verify who this credential is. OK with an Identity, INVALID
-    (no such session), or UNAVAILABLE (socialgate down, slow, or answering nonsense)."""
+    (no such session), or UNAVAILABLE (socialgate down, slow, or answering nonsense). A cached
+    answer may come back unless `fresh`; a fresh one refreshes the cache."""
     key = credential.cache_key()
-    if use_cache:
+    if not fresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -170,8 +173,7 @@ def verify(credential, use_cache=True):
     else:
         log.warning("socialgate's verify answered %s", status)
         return VerifyResult(UNAVAILABLE)
-    if use_cache:
-        cache.put(key, result)
+    cache.put(key, dataclasses.replace(result, fresh=False))
     return result
 
 
@@ -189,7 +191,8 @@ def profile(credential):
 
 
 def logout(credential):
-    """Ends this socialgate session (POST /api/auth/logout with the key; no CSRF for key auth)."""
+    """Ends this socialgate session (POST /api/auth/logout with the key; no CSRF for key auth).
+    True when socialgate confirmed it."""
     cache.drop(credential.cache_key())
     cache.drop(Credential(credential.key, not credential.via_cookie).cache_key())
     try:

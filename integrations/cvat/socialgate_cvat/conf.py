@@ -24,6 +24,18 @@ def timeout_seconds():
     return float(getattr(settings, "SOCIALGATE_TIMEOUT_SECONDS", 3))
 
 
+def trust_cvat_emails():
+    """True when the operator says every address CVAT holds is its owner's (CVAT lets anyone
+    register any address unverified, so the default is False)."""
+    return bool(getattr(settings, "SOCIALGATE_TRUST_CVAT_EMAILS", False))
+
+
+def session_absolute_age_seconds():
+    """socialgate's SOCIAL_AUTH_SESSION_ABSOLUTE_AGE: no session outlives it, so neither need the
+    marks of sessions CVAT logged out without socialgate confirming it."""
+    return float(getattr(settings, "SOCIALGATE_SESSION_ABSOLUTE_AGE", 2592000))
+
+
 def default_roles():
     """CVAT's default role group(s): IAM_DEFAULT_ROLE (newer CVAT) or IAM_DEFAULT_ROLES (2.x)."""
     role = getattr(settings, "IAM_DEFAULT_ROLE", None)
@@ -48,5 +60,6 @@ def check():
         raise ImproperlyConfigured(
             "SOCIALGATE_SESSION_COOKIE_NAME: %r is Django's own cookie; use socialgate's "
             "SOCIAL_AUTH_SESSION_COOKIE_NAME (default sg_sessionid)" % name)
-    if recheck_seconds() < 0 or timeout_seconds() <= 0:
-        raise ImproperlyConfigured("SOCIALGATE_RECHECK_SECONDS must be >= 0 and SOCIALGATE_TIMEOUT_SECONDS > 0")
+    if recheck_seconds() < 0 or timeout_seconds() <= 0 or session_absolute_age_seconds() <= 0:
+        raise ImproperlyConfigured("SOCIALGATE_RECHECK_SECONDS must be >= 0, SOCIALGATE_TIMEOUT_SECONDS > 0 "
+                                   "and SOCIALGATE_SESSION_ABSOLUTE_AGE > 0")

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.shortcuts import resolve_url
 
-from . import client, conf
+from . import client, conf, revocation
 from .identity import Refused, user_for
 
 log = logging.getLogger("socialgate_cvat")
@@ -63,9 +63,13 @@ def carries_cvat_credential(request):
     return "sign" in request.GET
 
 
-def resolve(credential):
-    """Verify the credential and map it to a Django user: a State."""
-    result = client.verify(credential)
+def resolve(credential, fresh=False):
+    """Verify the credential and map it to a Django user: a State. A session CVAT logged out (on
+    any replica) is INVALID here whatever a cache or socialgate says."""
+    if revocation.is_revoked(credential.key):
+        log.info("a socialgate session that CVAT logged out was presented again: refused")
+        return State(credential, client.INVALID)
+    result = client.verify(credential, fresh=fresh)
     if result.status != client.OK:
         return State(credential, result.status)
     try:
@@ -74,6 +78,7 @@ def resolve(credential):
         return State(credential, "refused", detail=str(refused))
     state = State(credential, client.OK, user)
     state.identity = result.identity
+    state.fresh = result.fresh
     return state
 
 
@@ -126,6 +131,18 @@ class SocialgateMiddleware:
             response.delete_cookie(conf.session_cookie_name(), path="/", samesite="Lax")
         return response
 
+    @staticmethod
+    def _is_browser(request):
+        return getattr(request, "session", None) is not None and cookie_credential(request) is not None
+
+    @staticmethod
+    def _same_session(request, state):
+        """The Django session was made from this very socialgate session, for this user."""
+        return request.session.get(SESSION_HANDLE) == state.identity.session and request.user.pk == state.user.pk
+
+    def _makes_session(self, request, state, made_by_us):
+        return self._is_browser(request) and not (made_by_us and self._same_session(request, state))
+
     def process(self, request):
         request._socialgate = None
         session = getattr(request, "session", None)
@@ -145,6 +162,10 @@ class SocialgateMiddleware:
             return None
 
         state = resolve(credential)
+        if state.status == client.OK and not state.fresh and self._makes_session(request, state, made_by_us):
+            # A new Django session outlives this request and serves every replica, so it is made
+            # only from socialgate's answer of now: a cached one may be of a session ended since.
+            state = resolve(credential, fresh=True)
         request._socialgate = state
         if state.status == client.UNAVAILABLE:
             return unavailable_response()
@@ -156,10 +177,10 @@ class SocialgateMiddleware:
             return None
 
         if made_by_us:
-            if session.get(SESSION_HANDLE) == state.identity.session and request.user.pk == state.user.pk:
+            if self._same_session(request, state):
                 return None
             _end_django_session(request)  # another socialgate session: a new Django one
-        if session is not None and cookie_credential(request) is not None:
+        if self._is_browser(request):
             # A browser: a Django session, as CVAT's TokenAuthenticationEx makes for its tokens.
             login(request, state.user, backend=_backend())
             request.session[SESSION_HANDLE] = state.identity.session

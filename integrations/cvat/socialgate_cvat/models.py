@@ -25,3 +25,41 @@ class SocialgateLink(models.Model):
 
     def __str__(self):
         return "socialgate user %s -> %s" % (self.socialgate_user_id, self.user_id)
+
+
+class SocialgateRevocation(models.Model):
+    """A socialgate session that CVAT's logout ended, seen by every CVAT server replica at once.
+
+    In the database because it is the one store every replica surely shares (CVAT 2.4's default
+    cache is LocMemCache, one per process). Keyed on sha256 of the session key, never the key.
+    Kept only while a replica could still hold a cached answer for it (see revocation.py).
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "socialgate revocation"
+
+    def __str__(self):
+        return "revoked socialgate session %s... until %s" % (self.key_hash[:12], self.expires)
+
+
+class SocialgateTombstone(models.Model):
+    """A socialgate user whose CVAT user was deleted: its sign-ins are refused (403), never made
+    into a new Django user, until an operator deletes this row (Django's admin lists them)."""
+
+    socialgate_user_id = models.CharField(max_length=64, unique=True)
+    socialgate_username = models.CharField(max_length=150)
+    # The deleted Django user, for the operator: its primary key and username at deletion.
+    deleted_user_pk = models.CharField(max_length=64)
+    deleted_username = models.CharField(max_length=150, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "socialgate user of a deleted CVAT user"
+        verbose_name_plural = "socialgate users of deleted CVAT users"
+
+    def __str__(self):
+        return "socialgate user %s (%s), CVAT user %s deleted" % (
+            self.socialgate_user_id, self.socialgate_username, self.deleted_username or self.deleted_user_pk)

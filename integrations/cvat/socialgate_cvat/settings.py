@@ -10,6 +10,9 @@ Environment (each may also be set in the base settings; the environment wins):
                                   default sg_sessionid
   SOCIALGATE_RECHECK_SECONDS      how long a socialgate answer is reused, default 30
   SOCIALGATE_TIMEOUT_SECONDS      timeout of each call to socialgate, default 3
+  SOCIALGATE_TRUST_CVAT_EMAILS    link a first sign-in to the CVAT user with the same address even
+                                  when CVAT has not verified it (true/false), default false
+  SOCIALGATE_SESSION_ABSOLUTE_AGE socialgate's SOCIAL_AUTH_SESSION_ABSOLUTE_AGE, default 2592000
 """
 import importlib as _importlib
 import os as _os
@@ -60,7 +63,21 @@ def _number(name, default):
         raise _ImproperlyConfigured("%s: expected a number of seconds, got %r" % (name, value))
 
 
+def _flag(name, default):
+    value = _setting(name, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise _ImproperlyConfigured("%s: expected true or false, got %r" % (name, value))
+
+
 SOCIALGATE_INTERNAL_URL = _setting("SOCIALGATE_INTERNAL_URL", "http://socialgate:8080")
 SOCIALGATE_SESSION_COOKIE_NAME = _setting("SOCIALGATE_SESSION_COOKIE_NAME", "sg_sessionid")
 SOCIALGATE_RECHECK_SECONDS = _number("SOCIALGATE_RECHECK_SECONDS", 30)
 SOCIALGATE_TIMEOUT_SECONDS = _number("SOCIALGATE_TIMEOUT_SECONDS", 3)
+SOCIALGATE_TRUST_CVAT_EMAILS = _flag("SOCIALGATE_TRUST_CVAT_EMAILS", False)
+SOCIALGATE_SESSION_ABSOLUTE_AGE = _number("SOCIALGATE_SESSION_ABSOLUTE_AGE", 2592000)

@@ -39,6 +39,68 @@ class LogoutView(APIView):
         return Response({"detail": "Successfully logged out."}, status=status.HTTP_200_OK)
 
 
+class RegisterView(APIView):
+    """CVAT's RegisterViewEx (dj-rest-auth's RegisterView and RegisterSerializer with allauth):
+    the account with its address as allauth's EmailAddress, unverified (CVAT 2.4's
+    ACCOUNT_EMAIL_VERIFICATION is "none": nobody ever checks it), and the key of its token."""
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    class _Form:  # what allauth's adapter.save_user reads, as dj-rest-auth's serializer gives it
+        def __init__(self, cleaned_data):
+            self.cleaned_data = cleaned_data
+
+    def post(self, request):
+        from allauth.account import app_settings as allauth_settings
+        from allauth.account.adapter import get_adapter
+        from allauth.account.utils import complete_signup, setup_user_email
+        from django.contrib.auth.models import User
+
+        data = {name: str(request.data.get(name, "")) for name in
+                ("username", "email", "password1", "password2", "first_name", "last_name")}
+        if not data["username"] or not data["password1"] or data["password1"] != data["password2"]:
+            return Response({"detail": "username, password1 and password2 (equal) are required"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if User.objects.filter(username__iexact=data["username"]).exists():
+            return Response({"username": ["A user with that username already exists."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        adapter = get_adapter()
+        user = adapter.new_user(request._request)
+        user = adapter.save_user(request._request, user, self._Form(data), commit=False)
+        user.save()
+        setup_user_email(request._request, user, [])
+        token, _ = Token.objects.get_or_create(user=user)
+        complete_signup(request._request, user, allauth_settings.EMAIL_VERIFICATION, None)
+        return Response({"username": user.username, "email": user.email, "email_verification_required": False,
+                         "key": token.key}, status=status.HTTP_201_CREATED)
+
+
+class UserView(APIView):
+    """CVAT's /api/users/<id> (UserViewSet: retrieve, partial update, destroy), for its admins."""
+    permission_classes = [permissions.IsAdminUser]
+
+    @staticmethod
+    def _user(pk):
+        from django.contrib.auth.models import User
+        return User.objects.filter(pk=pk).first()
+
+    def patch(self, request, pk):
+        user = self._user(pk)
+        if user is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        if "is_active" in request.data:
+            user.is_active = bool(request.data["is_active"])
+            user.save(update_fields=["is_active"])
+        return Response({"id": user.id, "is_active": user.is_active})
+
+    def delete(self, request, pk):
+        user = self._user(pk)
+        if user is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        user.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SelfView(APIView):
     """CVAT's GET /api/users/self."""
     def get(self, request):

@@ -10,9 +10,11 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default="")
         parser.add_argument("--token", default="")
+        parser.add_argument("--superuser", action="store_true", help="as CVAT's createsuperuser")
 
-    def handle(self, username, email, password, token, **options):
-        user = User.objects.create_user(username=username, email=email, password=password or None)
+    def handle(self, username, email, password, token, superuser, **options):
+        make = User.objects.create_superuser if superuser else User.objects.create_user
+        user = make(username=username, email=email, password=password or None)
         if token:
             Token.objects.create(user=user, key=token)
         self.stdout.write(str(user.pk))
