@@ -542,6 +542,51 @@ def test_redis_emptied_and_socialgate_restarted_never_hands_an_old_account_to_a_
             assert r.json()["id"] not in old_ids, (login, r.json())
 
 
+def test_on_https_only_the_host_prefixed_socialgate_cookie_signs_in_to_cvat(env):
+    # A socialgate whose public URL is https names its cookie __Host-sg_sessionid and reads no
+    # other: a sg_sessionid planted by a sibling subdomain (cookie tossing) must not sign anyone
+    # in to CVAT either.
+    sg_env = env.socialgate_env("127.0.0.1:0")
+    # The callback registered at the dev IdP is nginx's; the test takes it to this replica itself.
+    sg_env.update({"CVAT_BASE_URL": "https://cvat.test", "SOCIAL_AUTH_FLOW": "direct",
+                   "GITHUB_CALLBACK_URL": env.site + "/api/auth/github/login/callback/"})
+    secure = harness.Process("socialgate-https", [os.path.join(env.build_dir, "app", "socialgate")], sg_env,
+                             os.path.join(env.scratch, "socialgate-https.log"))
+    env.processes.append(secure)
+    sg = "http://127.0.0.1:%d" % secure.listening_port()
+    wait_until(lambda: env._status(sg + "/readyz") == 200, 60, "socialgate-https ready")
+    b = Browser()
+    start = b.get(sg + "/api/auth/github/login/?next=/")
+    assert start.status == 302 and "__Host-sg_binding" in b.cookies, (start, b.cookies)
+    idp = b.get(start.header("Location") + "&dev_login=hostprefix", cookies=False)
+    assert idp.status == 302, idp
+    callback = idp.header("Location").replace(env.site, sg, 1)
+    done = b.get(callback)
+    assert done.status == 302, done
+    key = b.cookies.get("__Host-sg_sessionid")
+    assert key and "sg_sessionid" not in b.cookies, b.cookies
+    try:
+        env.restart_gunicorn(0, SOCIALGATE_INTERNAL_URL=sg)
+        base = env.django_urls[0]
+        signed_in = Browser()
+        signed_in.cookies["__Host-sg_sessionid"] = key
+        r = self_of(env, signed_in, base=base)
+        assert r.status == 200 and r.json()["username"] == "hostprefix", r
+        tossed = Browser()
+        tossed.cookies["sg_sessionid"] = key
+        r = self_of(env, tossed, base=base)
+        assert r.status in (401, 403), ("a cookie without the prefix signed in", r)
+        assert "sessionid" not in tossed.cookies, tossed.cookies
+        # CVAT's logout drops the prefixed cookie too.
+        out = signed_in.post(base + "/api/auth/logout", headers={"X-CSRFToken": signed_in.cookies.get("csrftoken", "")})
+        assert out.status == 200, out
+        assert "__Host-sg_sessionid" not in signed_in.cookies, out.all("Set-Cookie")
+        assert any(c.startswith("__Host-sg_sessionid=") and "Secure" in c for c in out.all("Set-Cookie")), out.headers
+    finally:
+        env.restart_gunicorn(0)
+        secure.stop()
+
+
 SCENARIOS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 

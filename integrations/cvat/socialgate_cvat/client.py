@@ -33,16 +33,22 @@ def is_socialgate_key(value):
 
 @dataclass(frozen=True)
 class Credential:
-    """A socialgate session key, and how the request carried it."""
+    """A socialgate session key, and how the request carried it (for a cookie: its name)."""
     key: str
     via_cookie: bool
+    cookie_name: str = ""
+
+    def _cookie(self):
+        return self.cookie_name or conf.session_cookie_name()
 
     def cache_key(self):
-        return hashlib.sha256(("c:" if self.via_cookie else "k:").encode() + self.key.encode()).hexdigest()
+        # socialgate's answer depends on the cookie's name too (on https it reads only __Host-).
+        kind = ("c:" + self._cookie() + ":") if self.via_cookie else "k:"
+        return hashlib.sha256(kind.encode() + self.key.encode()).hexdigest()
 
     def headers(self):
         if self.via_cookie:
-            return {"Cookie": "%s=%s" % (conf.session_cookie_name(), self.key)}
+            return {"Cookie": "%s=%s" % (self._cookie(), self.key)}
         return {"Authorization": "Token " + self.key}
 
 
@@ -194,7 +200,9 @@ def logout(credential):
     """Ends this socialgate session (POST /api/auth/logout with the key; no CSRF for key auth).
     True when socialgate confirmed it."""
     cache.drop(credential.cache_key())
-    cache.drop(Credential(credential.key, not credential.via_cookie).cache_key())
+    for name in conf.session_cookie_names():
+        cache.drop(Credential(credential.key, True, name).cache_key())
+    cache.drop(Credential(credential.key, False).cache_key())
     try:
         status, _, _ = _request("POST", "/api/auth/logout", {"Authorization": "Token " + credential.key}, body=b"{}")
         if status != 200:

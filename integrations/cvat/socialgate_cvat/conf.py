@@ -16,6 +16,20 @@ def session_cookie_name():
     return getattr(settings, "SOCIALGATE_SESSION_COOKIE_NAME", DEFAULT_SESSION_COOKIE_NAME) or DEFAULT_SESSION_COOKIE_NAME
 
 
+HOST_PREFIX = "__Host-"
+
+
+def session_cookie_names():
+    """The names socialgate's session cookie may have, most specific first: on an https site
+    socialgate names it `__Host-<name>` (only that very host can set it), on http `<name>`. The
+    cookie is passed on to socialgate under the name it came with, and socialgate on https reads
+    only the prefixed one, so a cookie planted under the plain name authenticates nobody."""
+    name = session_cookie_name()
+    if name.startswith(HOST_PREFIX):
+        return (name,)
+    return (HOST_PREFIX + name, name)
+
+
 def recheck_seconds():
     return float(getattr(settings, "SOCIALGATE_RECHECK_SECONDS", 30))
 

@@ -49,9 +49,10 @@ def header_credential(request):
 
 
 def cookie_credential(request):
-    value = request.COOKIES.get(conf.session_cookie_name(), "")
-    if client.is_socialgate_key(value):
-        return client.Credential(value, via_cookie=True)
+    for name in conf.session_cookie_names():
+        value = request.COOKIES.get(name, "")
+        if client.is_socialgate_key(value):
+            return client.Credential(value, via_cookie=True, cookie_name=name)
     return None
 
 
@@ -128,7 +129,10 @@ class SocialgateMiddleware:
         if getattr(request, "_socialgate_signed_out", False):
             # CVAT's logout ended the socialgate session: the browser drops its cookie too, so that
             # a replica still holding the session in its recheck cache cannot sign it in again.
-            response.delete_cookie(conf.session_cookie_name(), path="/", samesite="Lax")
+            # Django marks a __Host- cookie's deletion Secure by itself.
+            for name in conf.session_cookie_names():
+                if name in request.COOKIES:
+                    response.delete_cookie(name, path="/", samesite="Lax")
         return response
 
     @staticmethod
